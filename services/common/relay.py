@@ -1,0 +1,63 @@
+"""The outbox relay: publishes committed events to RabbitMQ, oldest first, at least once.
+
+Rows are locked with SKIP LOCKED, so several processes of one service relay side by side. A
+crash after publishing but before marking a row publishes it again on restart; consumers drop
+the repeat by its event_id (see Messaging.claim).
+"""
+import logging
+
+import sqlalchemy as sa
+from nameko.amqp.publish import Publisher
+from nameko.events import get_event_exchange
+
+from services.common.events import listener_queues
+from services.common.messaging import Messaging
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class Relay:
+    def __init__(self, engine: sa.Engine, messaging: Messaging, source: str, amqp_uri: str):
+        self.engine = engine
+        self.messaging = messaging
+        self.exchange = get_event_exchange(source, {})
+        self.publisher = Publisher(
+            amqp_uri, use_confirms=True, declare=[self.exchange, *listener_queues(source)]
+        )
+
+    def relay_batch(self) -> int:
+        """Publish one batch of unpublished events; returns how many were sent."""
+        outbox = self.messaging.outbox
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(outbox.c.id, outbox.c.event_type, outbox.c.payload)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                self.publisher.publish(row.payload, exchange=self.exchange, routing_key=row.event_type)
+            if rows:
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_([r.id for r in rows]))
+                    .values(published_at=sa.func.now())
+                )
+        return len(rows)
+
+    def relay_all(self) -> int:
+        sent = total = self.relay_batch()
+        while sent == BATCH:
+            sent = self.relay_batch()
+            total += sent
+        return total
+
+    def purge_published(self, older_than_days: int = 7) -> None:
+        outbox = self.messaging.outbox
+        with self.engine.begin() as conn:
+            conn.execute(outbox.delete().where(
+                outbox.c.published_at < sa.func.now() - sa.text(f"interval '{int(older_than_days)} days'")
+            ))

@@ -1,0 +1,117 @@
+"""The outbox and idempotent consumers, with real processes killed and restarted."""
+import pytest
+import requests
+import sqlalchemy as sa
+from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from tests.support.infra import queue_depth
+from tests.support.wait import until
+
+SENDER = ("tests.probe.sender.service:ProbeSender", "probe_sender", "tests/probe/config.yml")
+RECEIVER = ("tests.probe.receiver.service:ProbeReceiver", "probe_receiver", "tests/probe/config.yml")
+QUEUE = "evt-probe_sender-note_added--probe_receiver.on_note_added"
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def rpc(amqp_uri):
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as proxy:
+        yield proxy
+
+
+def received_rows(engine, note_id):
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM probe_receiver.received WHERE note_id = :n"),
+                            {"n": note_id}).scalar_one()
+
+
+def unpublished(engine, note_id):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT count(*) FROM probe_sender.outbox WHERE published_at IS NULL AND (payload->>'note_id')::bigint = :n"
+        ), {"n": note_id}).scalar_one()
+
+
+def test_event_waits_in_its_queue_while_the_consumer_is_down(spawn, rpc, engine, vhost):
+    receiver = spawn(*RECEIVER)   # first run: migrates its schema
+    receiver.stop()
+    spawn(*SENDER)
+    note_id = rpc.probe_sender.add_note("while the receiver is down")
+    until(lambda: queue_depth(vhost[0], QUEUE) == 1, what="the event queued for the stopped consumer")
+    assert received_rows(engine, note_id) == 0
+
+    spawn(*RECEIVER)
+    until(lambda: received_rows(engine, note_id) == 1, what="the event handled after the consumer started")
+    until(lambda: queue_depth(vhost[0], QUEUE) == 0, what="the queue drained")
+    assert received_rows(engine, note_id) == 1
+
+
+def test_a_redelivered_event_is_handled_once(spawn, rpc, engine, vhost):
+    spawn(*RECEIVER)
+    spawn(*SENDER)
+    note_id = rpc.probe_sender.add_note("delivered twice")
+    until(lambda: received_rows(engine, note_id) == 1, what="first delivery")
+
+    # The relay crashed after publishing but before marking the row: it publishes the event again.
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "UPDATE probe_sender.outbox SET published_at = NULL WHERE (payload->>'note_id')::bigint = :n"
+        ), {"n": note_id})
+    until(lambda: unpublished(engine, note_id) == 0, what="the second publication")
+    until(lambda: queue_depth(vhost[0], QUEUE) == 0, what="the repeat consumed")
+    assert received_rows(engine, note_id) == 1
+
+
+def test_a_service_killed_between_commit_and_relay_delivers_after_restart(spawn, rpc, engine, amqp_uri):
+    spawn(*RECEIVER)
+    sender = spawn(*SENDER, extra_env={"FAULTS": "after_commit"})
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=3) as short:
+        with pytest.raises((RpcTimeout, UnknownService)):
+            short.probe_sender.add_note("committed, then the process died")
+    assert sender.wait_exit() == 137
+    with engine.connect() as conn:
+        note_id = conn.execute(sa.text("SELECT id FROM probe_sender.notes WHERE text = :t"),
+                               {"t": "committed, then the process died"}).scalar_one()
+    assert unpublished(engine, note_id) == 1
+    assert received_rows(engine, note_id) == 0
+
+    spawn(*SENDER)  # restarted without the fault: its relay finds the row
+    until(lambda: received_rows(engine, note_id) == 1, what="the event delivered after restart")
+    assert unpublished(engine, note_id) == 0
+    assert received_rows(engine, note_id) == 1
+
+
+def test_a_consumer_killed_mid_handling_still_handles_the_event_once(spawn, rpc, engine, vhost):
+    receiver = spawn(*RECEIVER, label="receiver-dies", extra_env={"FAULTS": "after_commit"})
+    spawn(*SENDER)
+    note_id = rpc.probe_sender.add_note("the consumer dies after its commit, before its ack")
+    assert receiver.wait_exit() == 137
+    assert received_rows(engine, note_id) == 1   # committed
+    until(lambda: queue_depth(vhost[0], QUEUE) == 1, what="the unacked event back in its queue")
+
+    spawn(*RECEIVER)
+    until(lambda: queue_depth(vhost[0], QUEUE) == 0, what="the redelivery consumed")
+    assert received_rows(engine, note_id) == 1
+
+
+def test_the_management_api_is_reachable():
+    assert requests.get("http://127.0.0.1:15672/api/overview", auth=("guest", "guest"), timeout=5).ok
+
+
+def test_an_event_that_can_never_succeed_is_not_retried_forever(spawn, rpc, engine, vhost):
+    spawn(*RECEIVER)
+    spawn(*SENDER)
+    poison = rpc.probe_sender.add_note("poison")
+
+    def handled():
+        with engine.connect() as conn:
+            return conn.execute(sa.text(
+                "SELECT count(*) FROM probe_receiver.processed_events p JOIN probe_sender.outbox o "
+                "ON o.event_id = p.event_id WHERE (o.payload->>'note_id')::bigint = :n"), {"n": poison}).scalar_one()
+    until(handled, what="the poison event given up on")
+    until(lambda: queue_depth(vhost[0], QUEUE) == 0, what="and not back in its queue")
+    assert handled() == 1 and received_rows(engine, poison) == 0
+    after = rpc.probe_sender.add_note("the next one")
+    until(lambda: received_rows(engine, after) == 1, what="the consumer still working")

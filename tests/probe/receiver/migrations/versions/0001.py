@@ -1,0 +1,16 @@
+"""Probe receiver tables.
+
+Revision ID: 0001
+"""
+from alembic import op
+
+from services.common.migrate import create_messaging_tables
+from tests.probe.receiver.tables import metadata
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade() -> None:
+    create_messaging_tables("probe_receiver")
+    metadata.create_all(bind=op.get_bind())
