@@ -1,0 +1,49 @@
+"""Who may see and change which school's data."""
+from flask import g
+
+from gateway import orgs as org_tree
+from gateway.db import connect
+from gateway.roles import FULL_ID_ROLES, SCHOOL_GRADUATION_MANAGER
+from services.common.errors import BadInput, Forbidden, NotFound
+from services.common.idnumber import mask
+
+
+def visible_school(code: str) -> dict:
+    with connect() as conn:
+        org = org_tree.require_visible(conn, code, g.org)
+    if org["kind"] != "school":
+        raise BadInput(f"“{org['name']}”不是学校")
+    return org
+
+
+def school_for_change(code: str) -> dict:
+    """The school, if the caller manages its graduation data (its own graduation manager)."""
+    school = visible_school(code)
+    if SCHOOL_GRADUATION_MANAGER not in g.user["roles"] or g.org["code"] != school["code"]:
+        raise Forbidden("只有本校的毕业管理员可以导入和修改本校的毕业数据")
+    return school
+
+
+def require_visible_school(school_code: str) -> None:
+    """404 unless the caller's subtree holds the school (for reviews and other school records)."""
+    with connect() as conn:
+        org = org_tree.get(conn, school_code)
+    if org is None or not org_tree.in_subtree(org, g.org):
+        raise NotFound("找不到该记录，或您无权查看")
+
+
+def actor() -> dict:
+    """The acting account, as forms and history record it."""
+    return {"username": g.user["username"], "name": g.user["name"], "phone": g.user["phone"],
+            "org_code": g.org["code"], "org_name": g.org["name"], "roles": list(g.user["roles"])}
+
+
+def visible_school_codes() -> list[str]:
+    """Every school in the caller's subtree."""
+    with connect() as conn:
+        return [o["code"] for o in org_tree.subtree(conn, g.org) if o["kind"] == "school"]
+
+
+def id_for_viewer(number: str) -> str:
+    """Whole for roles that need it (FULL_ID_ROLES), masked for everyone else."""
+    return number if FULL_ID_ROLES & set(g.user["roles"]) else mask(number)

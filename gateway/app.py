@@ -1,0 +1,57 @@
+"""The gateway: the only way in for people (web UI, zh-CN) and clients (HTTP API v1)."""
+from flask import Flask
+
+from gateway import errors
+from gateway.api import accounts as accounts_api
+from gateway.api import certificates as certificates_api
+from gateway.api import documents as documents_api
+from gateway.api import reviews as reviews_api
+from gateway.api import school_data as school_data_api
+from gateway.api import system as system_api
+from gateway.auth import csrf, load_user
+from gateway.db import init_engine, secret_key
+from gateway.rpc import Rpc
+from gateway.web import views as web_views
+from services.common.settings import setting
+
+MAX_UPLOAD_BYTES = 60 * 1024 * 1024
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATABASE_URL=setting("DATABASE_URL"),
+        AMQP_URI=setting("AMQP_URI"),
+        RPC_TIMEOUT=float(setting("RPC_TIMEOUT")),
+        TOKEN_TTL_SECONDS=int(setting("TOKEN_TTL_SECONDS")),
+        LOGIN_MAX_FAILURES=int(setting("LOGIN_MAX_FAILURES")),
+        LOGIN_LOCK_SECONDS=int(setting("LOGIN_LOCK_SECONDS")),
+        SECRET_KEY=setting("SECRET_KEY"),
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        JSON_AS_ASCII=False,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+
+    engine = init_engine(app.config["DATABASE_URL"])
+    app.extensions["db"] = engine
+    app.extensions["rpc"] = Rpc(app.config["AMQP_URI"], app.config["RPC_TIMEOUT"])
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secret_key(engine)
+
+    csrf.init_app(app)
+    app.before_request(load_user)
+    errors.register(app)
+    app.register_blueprint(system_api.bp)
+    app.register_blueprint(accounts_api.bp)
+    app.register_blueprint(school_data_api.bp)
+    app.register_blueprint(reviews_api.bp)
+    app.register_blueprint(certificates_api.bp)
+    app.register_blueprint(documents_api.bp)
+    app.register_blueprint(web_views.bp)
+    return app

@@ -1,0 +1,64 @@
+"""Who is calling: a bearer token (API clients) or a session cookie with CSRF protection (web UI)."""
+import functools
+from collections.abc import Callable
+
+from flask import current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect
+
+from gateway import accounts
+from gateway import orgs as org_tree
+from gateway.db import connect
+from services.common.errors import Forbidden, ServiceError
+
+csrf = CSRFProtect()
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+def load_user() -> None:
+    """Resolve g.user and g.org for this request; cookie-authenticated writes must carry CSRF."""
+    g.user = g.org = None
+    header = request.headers.get("Authorization", "")
+    token = None
+    if header.startswith("Bearer "):
+        token = header[7:].strip()
+    elif session.get("token"):
+        token = session["token"]
+        if request.method in UNSAFE:
+            csrf.protect()
+    if not token:
+        return
+    with connect() as conn:
+        user = accounts.user_for_token(conn, token)
+        if user is None:
+            if header:
+                raise Unauthorized("登录已过期或令牌无效，请重新登录")
+            session.pop("token", None)
+            return
+        g.user = user
+        g.org = org_tree.get(conn, user["org_code"]) if user["org_code"] else None
+
+
+def login_required(*roles: str) -> Callable:
+    """The view needs a signed-in user, holding one of `roles` when any are given."""
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.get("user") is None:
+                raise Unauthorized("请先登录")
+            if roles and not set(roles) & set(g.user["roles"]):
+                raise Forbidden("您的账号没有执行此操作的权限")
+            if g.org is None:
+                raise Forbidden("您的账号尚未归属任何机构，请先创建省级机构")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def token_ttl() -> int:
+    return int(current_app.config["TOKEN_TTL_SECONDS"])

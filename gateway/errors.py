@@ -1,0 +1,57 @@
+"""Every API failure is `{"error": {"code", "message", "details"}}` with a Chinese message."""
+import logging
+
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
+from nameko.exceptions import RemoteError, RpcTimeout
+from werkzeug.exceptions import HTTPException
+
+from services.common.errors import InvalidRows, ServiceError
+
+log = logging.getLogger(__name__)
+
+HTTP_MESSAGES = {
+    400: "请求格式不正确",
+    401: "请先登录",
+    403: "没有权限执行此操作",
+    404: "找不到请求的资源",
+    405: "不支持此请求方法",
+    413: "上传的文件太大",
+    429: "请求过于频繁，请稍后再试",
+}
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None):
+    return jsonify({"error": {"code": code, "message": message, "details": details or []}}), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        response, status = error_response(exc.status, exc.code, exc.message, exc.details)
+        if isinstance(exc, InvalidRows):  # imports also answer in their own shape: imported, errors
+            body = response.get_json()
+            body.update(imported=0, errors=exc.details)
+            response = jsonify(body)
+        return response, status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(400, "csrf", "页面已过期或缺少安全校验码，请刷新页面后重试")
+
+    @app.errorhandler(RpcTimeout)
+    def rpc_timeout(exc: RpcTimeout):
+        app.extensions["rpc"].reset()
+        return error_response(503, "service_timeout", "后台服务繁忙或暂时不可用，请稍后重试")
+
+    @app.errorhandler(RemoteError)
+    def remote_error(exc: RemoteError):
+        log.error("remote error on %s: %s", request.path, exc)
+        return error_response(500, "internal", "服务内部错误，请稍后重试；如果一直出现，请联系管理员")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not request.path.startswith("/api/"):
+            return exc
+        return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"),
+                              HTTP_MESSAGES.get(exc.code, exc.description or "请求失败"))
