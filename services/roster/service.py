@@ -1,0 +1,86 @@
+"""The student registry (学籍), majors, graduate-list intake, Excel templates and photos."""
+import base64
+
+from nameko.events import event_handler
+from nameko.rpc import RpcProxy, rpc
+
+from services.common import events
+from services.common.db import Database
+from services.common.handlers import handle_once
+from services.common.service import HealthMixin
+from services.roster import graduates, photo_store, registry, templates
+from services.roster.tables import imports
+
+
+class RosterService(HealthMixin):
+    name = "roster"
+
+    db = Database("roster", "services.roster")
+    review = RpcProxy("review")
+
+    @rpc
+    def template(self, kind: str) -> str:
+        """The Excel template of an import kind, base64-encoded."""
+        return base64.b64encode(templates.build_template(kind)).decode()
+
+    @rpc
+    def import_students(self, school_code: str, path: str, filename: str, actor: dict) -> dict:
+        """Registry import: all rows checked first; then added or updated together, or nothing."""
+        records = registry.parse(path, filename)
+        with self.db.transaction() as session:
+            result = registry.store(session, school_code, records)
+            session.execute(imports.insert().values(
+                school_code=school_code, kind="students", filename=filename, username=actor["username"],
+                rows=result["imported"], details=result))
+        return result
+
+    @rpc
+    def major_codes(self, school_code: str) -> list[str]:
+        with self.db.transaction() as session:
+            return registry.major_codes(session, school_code)
+
+    @rpc
+    def students_brief(self, school_code: str, id_numbers: list[str]) -> dict[str, dict]:
+        """{id_number: {name, major_code, cohort}} for those of these students in the school's registry."""
+        with self.db.transaction() as session:
+            return registry.brief(session, school_code, id_numbers)
+
+    @rpc
+    def import_photos(self, school_code: str, path: str, filename: str, actor: dict) -> dict:
+        """Graduates' photos: every file judged; accepted ones stored, replacing earlier ones."""
+        with self.db.transaction() as session:
+            result = photo_store.import_photos(session, school_code, path, filename, actor["username"])
+            session.execute(imports.insert().values(
+                school_code=school_code, kind="photos", filename=filename, username=actor["username"],
+                rows=result["accepted"], details={"rejected": len(result["rejected"])}))
+        return result
+
+    @rpc
+    def create_review(self, request: dict, path: str) -> dict:
+        """Read the graduate list, match it against the registry, and open the review with it."""
+        rows = graduates.read(path, request["filename"])
+        with self.db.transaction() as session:
+            graduates.match_registry(session, request["school_code"], rows)
+        opened = self.review.create_review(request, rows)
+        with self.db.transaction() as session:
+            session.execute(imports.insert().values(
+                school_code=request["school_code"], kind="graduates", filename=request["filename"],
+                username=request["actor"]["username"], rows=len(rows), details=opened))
+        return opened
+
+    @event_handler("review", events.COHORT_GRADUATED, requeue_on_error=True)
+    @handle_once("roster.on_cohort_graduated")
+    def on_cohort_graduated(self, session, payload: dict) -> None:
+        """The school marked the cohort graduated: their registry status becomes 毕业."""
+        registry.mark_graduated(session, payload["school_code"], payload["id_numbers"])
+
+    @rpc
+    def photos(self, school_code: str, id_numbers: list[str]) -> dict[str, str]:
+        """{id_number: base64 JPEG} of those of these graduates whose photo is stored (for printing)."""
+        import sqlalchemy as sa  # local: this method was added after the module's imports were settled
+
+        from services.roster.tables import photos as photo_table
+        with self.db.transaction() as session:
+            rows = session.execute(sa.select(photo_table.c.id_number, photo_table.c.jpeg).where(
+                photo_table.c.school_code == school_code, photo_table.c.id_number.in_(list(id_numbers))))
+            return {r.id_number: base64.b64encode(r.jpeg).decode() for r in rows}
