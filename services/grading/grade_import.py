@@ -1,0 +1,139 @@
+"""Grade import, three ways (the provincial guide's): one long sheet for the school, one sheet per
+class and course (course and term given with the upload), or records through the API.
+
+Every way goes through the same checks, and a file with any error stores nothing. Rows stream:
+each row's cells are checked as it is read and the good ones go in batches into a temporary table;
+the checks that need the registry and the plan (unknown student, name, course outside the plan,
+duplicates) then run as a few set-based queries, so memory stays flat however large the file.
+"""
+from collections.abc import Callable, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.common import cells, vocab
+from services.common.rowerrors import RowErrors
+from services.common.rows import RowReader
+from services.common.sheets import open_table, records, unusable
+
+LONG_SHEET = ["身份证号", "姓名", "课程名称", "学期", "成绩"]
+CLASS_SHEET = ["身份证号", "姓名", "成绩"]
+OPTIONAL = ("补考成绩", "课程名称", "学期")
+BATCH = 5000
+FIELDS = ("row", "id_number", "name", "course", "term", "score", "word", "m_score", "m_word")
+
+
+def score(raw: object) -> tuple[float | None, str | None]:
+    """A score 0–100 or a grade word, as (score, word)."""
+    value = "".join(cells.text(raw).split())
+    if value in vocab.GRADE_WORDS:
+        return None, value
+    try:
+        number = float(value)
+    except ValueError:
+        raise cells.CellError(f"成绩“{value}”无法识别：应为0-100的分数，或{'/'.join(vocab.GRADE_WORDS)}") from None
+    if not 0 <= number <= 100:
+        raise cells.CellError(f"成绩“{value}”超出0-100的范围")
+    return round(number, 1), None
+
+
+def read_file(path: str, filename: str, course: str | None, term: int | None):
+    """The rows of a grade file; a sheet per class and course takes `course` and `term` from the upload."""
+    table = open_table(path, filename, CLASS_SHEET if course else LONG_SHEET, OPTIONAL)
+    for number, row in records(table):
+        if course:
+            row["课程名称"] = row.get("课程名称") or course
+            row["学期"] = row.get("学期") or term
+        yield number, row
+
+
+def _stage(session: Session, batch: list[tuple]) -> None:
+    columns = {f: [r[i] for r in batch] for i, f in enumerate(FIELDS)}
+    session.execute(sa.text("""
+        INSERT INTO incoming_grades SELECT * FROM unnest(
+            CAST(:row AS int[]), CAST(:id_number AS text[]), CAST(:name AS text[]), CAST(:course AS text[]),
+            CAST(:term AS smallint[]), CAST(:score AS numeric[]), CAST(:word AS text[]),
+            CAST(:m_score AS numeric[]), CAST(:m_word AS text[]))"""), columns)
+
+
+def stage_rows(session: Session, rows: Iterable[tuple[int, dict]], errors: RowErrors) -> int:
+    """Check each row's cells and stage the good ones; returns how many were staged."""
+    session.execute(sa.text("""
+        CREATE TEMP TABLE incoming_grades (row int, id_number text, name text, course text, term smallint,
+            score numeric, word text, m_score numeric, m_word text) ON COMMIT DROP"""))
+    reader = RowReader(errors)
+    batch: list[tuple] = []
+    staged = 0
+    for number, row in rows:
+        reader.start(number, row)
+        values = (reader.get("身份证号", cells.id_number), reader.get("姓名", cells.name),
+                  reader.get("课程名称", cells.required), reader.get("学期", cells.integer, 1, 6, "学期"),
+                  reader.get("成绩", score), reader.get("补考成绩", cells.optional, score))
+        if reader.ok:
+            id_number, name, course, term, (s, w), makeup = values
+            batch.append((number, id_number, name, course, term, s, w, *(makeup or (None, None))))
+        if len(batch) >= BATCH:
+            _stage(session, batch)
+            staged += len(batch)
+            batch = []
+    if batch:
+        _stage(session, batch)
+        staged += len(batch)
+    return staged
+
+
+SET_CHECKS = [
+    ("身份证号", """SELECT i.row, '身份证号为' || i.id_number || '的学生不在本校学籍中，请核对身份证号，或先导入学籍'
+                 FROM incoming_grades i LEFT JOIN incoming_students s USING (id_number)
+                 WHERE s.id_number IS NULL"""),
+    ("姓名", """SELECT i.row, '姓名“' || i.name || '”与学籍中的“' || s.name || '”不一致'
+              FROM incoming_grades i JOIN incoming_students s USING (id_number) WHERE s.name <> i.name"""),
+    ("课程名称", """SELECT i.row, '“' || i.course || '”第' || i.term || '学期不在该生专业（' || s.major_code || '，'
+                  || s.cohort || '级）的课程设置中'
+                 FROM incoming_grades i JOIN incoming_students s USING (id_number)
+                 WHERE NOT EXISTS (SELECT 1 FROM grading.course_plans p WHERE p.school_code = :school
+                   AND p.major_code = s.major_code AND p.cohort = s.cohort AND p.course = i.course
+                   AND p.term = i.term)"""),
+    ("课程名称", """SELECT row, '与第' || first_row || '行重复：同一学生同一课程同一学期只能有一个成绩' FROM (
+                   SELECT row, min(row) OVER w AS first_row FROM incoming_grades
+                   WINDOW w AS (PARTITION BY id_number, course, term)) d WHERE row <> first_row"""),
+]
+
+
+def check_staged(session: Session, school_code: str, students_of: Callable[[list[str]], dict[str, dict]],
+                 errors: RowErrors) -> None:
+    """The checks that need the registry and the plan, over the staged rows at once."""
+    ids = list(session.execute(sa.text("SELECT DISTINCT id_number FROM incoming_grades")).scalars())
+    students = students_of(ids)
+    session.execute(sa.text("""CREATE TEMP TABLE incoming_students (id_number text PRIMARY KEY, name text,
+                               major_code text, cohort int) ON COMMIT DROP"""))
+    if students:
+        session.execute(sa.text("""INSERT INTO incoming_students SELECT * FROM unnest(
+            CAST(:ids AS text[]), CAST(:names AS text[]), CAST(:majors AS text[]), CAST(:cohorts AS int[]))"""),
+            {"ids": list(students), "names": [s["name"] for s in students.values()],
+             "majors": [s["major_code"] for s in students.values()],
+             "cohorts": [s["cohort"] for s in students.values()]})
+    found = []
+    for column, sql in SET_CHECKS:
+        found += [(row, column, message) for row, message in
+                  session.execute(sa.text(sql + " ORDER BY 1 LIMIT 1000"), {"school": school_code})]
+    for row, column, message in sorted(found):
+        errors.add(row, column, message)
+
+
+def import_rows(session: Session, school_code: str, rows: Iterable[tuple[int, dict]], source: str,
+                students_of: Callable[[list[str]], dict[str, dict]]) -> int:
+    """Check every row, then insert or replace the grades; InvalidRows (nothing stored) on any error."""
+    errors = RowErrors(source)
+    staged = stage_rows(session, rows, errors)
+    if not staged and not errors:
+        raise unusable("没有成绩数据（表头下面没有数据行）", source)
+    check_staged(session, school_code, students_of, errors)
+    errors.raise_if_any()
+    session.execute(sa.text("""
+        INSERT INTO grading.grades (school_code, id_number, course, term, score, word, makeup_score, makeup_word)
+        SELECT :school, id_number, course, term, score, word, m_score, m_word FROM incoming_grades
+        ON CONFLICT (school_code, id_number, course, term) DO UPDATE SET
+            score = EXCLUDED.score, word = EXCLUDED.word, makeup_score = EXCLUDED.makeup_score,
+            makeup_word = EXCLUDED.makeup_word, updated_at = now()"""), {"school": school_code})
+    return staged
