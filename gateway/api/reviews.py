@@ -1,0 +1,203 @@
+"""Graduation reviews (API.md "Graduation reviews")."""
+import datetime as dt
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from gateway import access
+from gateway import orgs as org_tree
+from gateway.auth import login_required
+from gateway.db import connect
+from gateway.uploads import saved_upload
+from services.common import vocab
+from services.common.errors import BadInput, NotFound
+
+bp = Blueprint("reviews", __name__, url_prefix="/api/v1")
+
+
+def rpc():
+    return current_app.extensions["rpc"]
+
+
+def form_choice(field: str, choices: tuple[str, ...]) -> str:
+    value = (request.form.get(field) or "").strip()
+    if value not in choices:
+        raise BadInput(f"字段 {field} 应为：{'、'.join(choices)}")
+    return value
+
+
+def form_year() -> int:
+    value = (request.form.get("year") or "").strip()
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise BadInput("字段 year 应为四位年份，例如 2026")
+    return int(value)
+
+
+@bp.post("/reviews")
+@login_required()
+def create_review():
+    """Import a graduate list: creates the review (or rebuilds a draft one) and starts verification."""
+    school_code = (request.form.get("school_code") or "").strip()
+    school = access.school_for_change(school_code)
+    rebuild = (request.form.get("rebuild") or "false").strip().lower()
+    if rebuild not in ("true", "false"):
+        raise BadInput("字段 rebuild 应为 true 或 false")
+    with connect() as conn:
+        chain = [{"code": o["code"], "name": o["name"], "kind": o["kind"]} for o in org_tree.review_chain(conn, school)]
+        unit = org_tree.stamping_unit(conn, school)
+    req = {
+        "school_code": school["code"], "school_name": school["name"], "year": form_year(),
+        "season": form_choice("season", vocab.SEASONS), "kind": form_choice("kind", vocab.REVIEW_KINDS),
+        "rebuild": rebuild == "true", "chain": chain,
+        "stamping_unit_code": unit["stamping_unit_code"] if unit else None,
+        "stamping_org_code": unit["code"] if unit else None,
+        "actor": access.actor(),
+    }
+    with saved_upload((".xlsx", ".csv", ".xls")) as (path, filename):
+        req["filename"] = filename
+        opened = rpc().roster.create_review(req, path)
+    return jsonify({"review_id": opened["review_id"]}), 202
+
+
+def review_for_viewer(review_id: str) -> dict:
+    review = rpc().review.get_review(review_id)
+    access.require_visible_school(review["school_code"])
+    return review
+
+
+@bp.get("/reviews/<review_id>")
+@login_required()
+def get_review(review_id: str):
+    """A review: state, verification progress, qualified count, unqualified rows with reasons, history."""
+    review = review_for_viewer(review_id)
+    for row in review["unqualified"]:
+        row["id_number"] = access.id_for_viewer(row["id_number"])
+    return jsonify(review)
+
+
+@bp.get("/reviews/<review_id>/majors/<major_code>")
+@login_required()
+def major_table(review_id: str, major_code: str):
+    """A major's qualification table (毕业生资格审核表)."""
+    review_for_viewer(review_id)
+    table = rpc().review.major_table(review_id, major_code)
+    for student in table["students"]:
+        student["id_number"] = access.id_for_viewer(student["id_number"])
+    return jsonify(table)
+
+
+@bp.get("/reviews/<review_id>/graduates/<int:row>/grades")
+@login_required()
+def graduate_grades(review_id: str, row: int):
+    """A listed graduate's detail grades: every planned course and term with the grade held."""
+    review = review_for_viewer(review_id)
+    graduate = rpc().review.graduate(review_id, row)
+    student = graduate["student"]
+    if student is None:
+        raise NotFound("该学生不在本校学籍中，没有成绩可以查看")
+    detail = rpc().grading.student_grades(review["school_code"], graduate["id_number"], student["major_code"],
+                                          student["cohort"])
+    return jsonify({"row": row, "name": graduate["name"], "id_number": access.id_for_viewer(graduate["id_number"]),
+                    "major_code": student["major_code"], "major_name": student["major_name"],
+                    "cohort": student["cohort"], "verdict": graduate["verdict"], "reasons": graduate["reasons"] or [],
+                    "grades": detail})
+
+
+def act(review_id: str, action: str, **kwargs):
+    review_for_viewer(review_id)
+    review = rpc().review.act(review_id, action, access.actor(), **kwargs)
+    for row in review["unqualified"]:
+        row["id_number"] = access.id_for_viewer(row["id_number"])
+    return jsonify(review)
+
+
+@bp.post("/reviews/<review_id>/majors/<major_code>/approve")
+@login_required()
+def approve_major(review_id: str, major_code: str):
+    """The acting level approves one major's qualification table."""
+    return act(review_id, "approve_major", major_code=major_code)
+
+
+@bp.post("/reviews/<review_id>/submit")
+@login_required()
+def submit(review_id: str):
+    """The school submits the review to the first level of its chain."""
+    return act(review_id, "submit")
+
+
+@bp.post("/reviews/<review_id>/approve")
+@login_required()
+def approve(review_id: str):
+    """The acting level approves the whole review; the province's approval issues numbers."""
+    return act(review_id, "approve")
+
+
+@bp.post("/reviews/<review_id>/return")
+@login_required()
+def return_review(review_id: str):
+    """The acting level returns the review to the school with a written reason."""
+    body = request.get_json(silent=True) or {}
+    return act(review_id, "return", reason=body.get("reason") if isinstance(body, dict) else None)
+
+
+@bp.post("/reviews/<review_id>/mark-printed")
+@login_required()
+def mark_printed(review_id: str):
+    """The school has printed the certificates."""
+    return act(review_id, "mark_printed")
+
+
+@bp.post("/reviews/<review_id>/stamp")
+@login_required()
+def stamp(review_id: str):
+    """The stamping unit has stamped the certificates; the graduation deadline starts."""
+    return act(review_id, "stamp")
+
+
+@bp.post("/reviews/<review_id>/mark-graduated")
+@login_required()
+def mark_graduated(review_id: str):
+    """The school has marked the cohort graduated in the registry."""
+    return act(review_id, "mark_graduated")
+
+
+@bp.get("/reviews/<review_id>/summary")
+@login_required()
+def summary(review_id: str):
+    """The 毕业证书验印审核表 as data."""
+    review_for_viewer(review_id)
+    return jsonify(rpc().review.summary(review_id))
+
+
+@bp.get("/reviews")
+@login_required()
+def list_reviews():
+    """Reviews the caller may see; ?waiting=true keeps those waiting for the caller's organisation."""
+    filters = {k: request.args.get(k) for k in ("school_code", "season", "status", "kind", "year")}
+    if filters["year"] and not filters["year"].isdigit():
+        raise BadInput("year 应为四位年份")
+    if request.args.get("waiting") == "true":
+        filters["waiting_for"] = g.org["code"]
+    return jsonify(rpc().review.list_reviews(access.visible_school_codes(), filters))
+
+
+@bp.get("/deadlines")
+@login_required()
+def deadlines():
+    """Stamped reviews and their 10-working-day deadline to mark the cohort graduated."""
+    return jsonify(rpc().review.deadlines(access.visible_school_codes()))
+
+
+@bp.post("/calendar")
+@login_required("province_admin")
+def set_calendar_day():
+    """The province adds or corrects a day of the working calendar {date, workday, note}."""
+    body = request.get_json(silent=True) or {}
+    day = str(body.get("date") or "")
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        raise BadInput("date 应为日期，例如 2027-10-08") from None
+    if not isinstance(body.get("workday"), bool):
+        raise BadInput("workday 应为 true（上班）或 false（放假）")
+    note = str(body.get("note") or "").strip() or "省级调整"
+    return jsonify(rpc().review.set_calendar_day(day, body["workday"], note, access.actor()))

@@ -1,0 +1,66 @@
+"""Opening a review from an imported graduate list, or rebuilding a draft one, in one transaction."""
+import uuid
+
+import sqlalchemy as sa
+from psycopg2.extras import Json, execute_values
+from sqlalchemy.orm import Session
+
+from services.common.errors import Conflict
+from services.review import states
+from services.review.tables import graduates, history, reviews
+
+GRADUATE_COLUMNS = ("review_id", "row", "generation", "seq", "name", "gender", "id_number", "category", "mode",
+                    "student", "intake_reasons", "verdict", "reasons", "graded")
+
+
+def open_review(session: Session, request: dict, rows: list[dict]) -> dict:
+    """Create the review (or replace a draft's list with `rebuild`); returns its id, generation and
+    the rows grading must verify. Raises Conflict when the review exists and may not be replaced."""
+    key = {k: request[k] for k in ("school_code", "year", "season", "kind")}
+    existing = session.execute(
+        sa.select(reviews).where(*(reviews.c[k] == v for k, v in key.items())).with_for_update()
+    ).mappings().first()
+    label = f"{request['year']}年{request['season']}{request['kind']}"
+    if existing and not request["rebuild"]:
+        raise Conflict(f"本校{label}的毕业审核已经存在。如需重新导入名单并重新核验，请勾选“允许重建”后再导入")
+    if existing and existing["status"] != states.DRAFT:
+        raise Conflict(f"本校{label}的毕业审核已提交（{states.NAMES.get(existing['status'], existing['status'])}），"
+                       "不能重建；如需修改，请由审核单位退回后再重新导入")
+    settled = sum(1 for r in rows if r["student"] is None)
+    values = dict(status=states.DRAFT, chain=request["chain"], chain_pos=None, school_name=request["school_name"],
+                  stamping_unit_code=request["stamping_unit_code"], stamping_org_code=request.get("stamping_org_code"),
+                  total=len(rows), verified=settled,
+                  updated_at=sa.func.now())
+    if existing:
+        review_id, generation = existing["id"], existing["generation"] + 1
+        session.execute(reviews.update().where(reviews.c.id == review_id).values(generation=generation, **values))
+        session.execute(graduates.delete().where(graduates.c.review_id == review_id))
+        action, from_status = "rebuild", existing["status"]
+    else:
+        review_id, generation = str(uuid.uuid4()), 1
+        session.execute(reviews.insert().values(id=review_id, generation=generation, **key, **values))
+        action, from_status = "create", None
+    _store_rows(session, review_id, generation, rows)
+    actor = request["actor"]
+    session.execute(history.insert().values(
+        review_id=review_id, by_name=actor["name"], by_username=actor["username"], org=actor["org_name"],
+        from_status=from_status, to_status=states.DRAFT, action=action,
+        reason=f"导入毕业生名单“{request['filename']}”，共{len(rows)}人",
+    ))
+    to_verify = [
+        {"row": r["row"], "id_number": r["id_number"], "name": r["name"], "mode": r["mode"],
+         "major_code": r["student"]["major_code"], "cohort": r["student"]["cohort"]}
+        for r in rows if r["student"] is not None
+    ]
+    return {"review_id": review_id, "generation": generation, "to_verify": to_verify}
+
+
+def _store_rows(session: Session, review_id: str, generation: int, rows: list[dict]) -> None:
+    cursor = session.connection().connection.cursor()
+    execute_values(cursor, f"INSERT INTO review.graduates ({', '.join(GRADUATE_COLUMNS)}) VALUES %s", [
+        (review_id, r["row"], generation, r["seq"], r["name"], r["gender"], r["id_number"], r["category"], r["mode"],
+         Json(r["student"]) if r["student"] else None, Json(r["reasons"]),
+         "unqualified" if r["reasons"] else None, Json(r["reasons"]) if r["reasons"] else None,
+         r["student"] is None)
+        for r in rows
+    ], page_size=1000)

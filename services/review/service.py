@@ -1,0 +1,92 @@
+"""The graduation review: state machine, per-major tables, chain of levels, history, deadlines."""
+import datetime as dt
+
+from nameko.events import event_handler
+from nameko.rpc import rpc
+
+from services.common import events
+from services.common.db import Database
+from services.common.handlers import handle_once
+from services.common.service import HealthMixin
+from services.review import actions, deadlines, intake, verdicts, views
+
+
+class ReviewService(HealthMixin):
+    name = "review"
+
+    db = Database("review", "services.review")
+
+    @rpc
+    def create_review(self, request: dict, rows: list[dict]) -> dict:
+        """Open (or, with rebuild, replace) a review from a checked graduate list; grading is told."""
+        with self.db.transaction() as session:
+            opened = intake.open_review(session, request, rows)
+            self.db.add_event(session, events.GRADUATE_LIST_IMPORTED, {
+                "review_id": opened["review_id"], "generation": opened["generation"],
+                "school_code": request["school_code"], "rows": opened["to_verify"],
+            })
+        return {"review_id": opened["review_id"], "generation": opened["generation"]}
+
+    @rpc
+    def act(self, review_id: str, action: str, actor: dict, major_code: str | None = None,
+            reason: str | None = None) -> dict:
+        """A reviewing action (approve a major, submit, approve, return, …); returns the review."""
+        with self.db.transaction() as session:
+            announced = actions.act(session, review_id, action, actor, major_code, reason)
+            if announced:
+                self.db.add_event(session, *announced)
+        with self.db.transaction() as session:
+            return views.review_view(session, review_id)
+
+    @rpc
+    def get_review(self, review_id: str) -> dict:
+        with self.db.transaction() as session:
+            return views.review_view(session, review_id)
+
+    @rpc
+    def summary(self, review_id: str) -> dict:
+        with self.db.transaction() as session:
+            return views.summary(session, review_id)
+
+    @rpc
+    def list_reviews(self, school_codes: list[str], filters: dict) -> list[dict]:
+        with self.db.transaction() as session:
+            return views.listing(session, school_codes, filters)
+
+    @rpc
+    def deadlines(self, school_codes: list[str], today: str | None = None) -> list[dict]:
+        """Stamped reviews with their graduation deadline (10 working days), most urgent first."""
+        with self.db.transaction() as session:
+            day = dt.date.fromisoformat(today) if today else dt.date.today()
+            return deadlines.deadline_list(session, school_codes, day)
+
+    @rpc
+    def set_calendar_day(self, day: str, workday: bool, note: str, actor: dict) -> dict:
+        """The province adds or corrects a day of the working calendar."""
+        with self.db.transaction() as session:
+            deadlines.set_day(session, dt.date.fromisoformat(day), workday, note, actor["username"])
+        return {"day": day, "workday": workday, "note": note}
+
+    @rpc
+    def major_table(self, review_id: str, major_code: str) -> dict:
+        with self.db.transaction() as session:
+            return views.major_table(session, review_id, major_code)
+
+    @rpc
+    def graduate(self, review_id: str, row: int) -> dict:
+        with self.db.transaction() as session:
+            return views.graduate(session, review_id, row)
+
+    @event_handler("grading", events.CHUNK_VERIFIED, requeue_on_error=True)
+    @handle_once("review.on_chunk_verified")
+    def on_chunk_verified(self, session, payload: dict) -> None:
+        """Gather a chunk's verdicts; the last chunk completes the verification."""
+        if verdicts.apply_chunk(session, payload):
+            self.db.add_event(session, events.VERIFICATION_COMPLETED, {"review_id": payload["review_id"],
+                                                                       "generation": payload["generation"]})
+
+    @event_handler("numbering", events.CERTIFICATES_NUMBERED, requeue_on_error=True)
+    @handle_once("review.on_certificates_numbered")
+    def on_certificates_numbered(self, session, payload: dict) -> None:
+        """Numbers are issued: the school may print."""
+        actions.mark_numbered(session, payload["review_id"], payload["count"])

@@ -1,0 +1,183 @@
+"""A review as the API shows it (API.md "Graduation reviews"); ID numbers whole, the gateway masks."""
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.common import vocab
+from services.common.errors import NotFound
+from services.review import states
+from services.review.machine import acting_level
+from services.review.tables import graduates, history, level_approvals, major_approvals, reviews
+
+
+def load(session: Session, review_id: str, lock: bool = False) -> dict:
+    query = sa.select(reviews).where(reviews.c.id == review_id)
+    if lock:
+        query = query.with_for_update()
+    try:
+        row = session.execute(query).mappings().first()
+    except sa.exc.DataError:  # not a UUID
+        row = None
+    if row is None:
+        raise NotFound("找不到该毕业审核")
+    return dict(row)
+
+
+def review_view(session: Session, review_id: str) -> dict:
+    review = load(session, review_id)
+    unqualified = [dict(r) for r in session.execute(
+        sa.select(graduates.c.row, graduates.c.name, graduates.c.id_number, graduates.c.reasons)
+        .where(graduates.c.review_id == review_id, graduates.c.verdict == "unqualified")
+        .order_by(graduates.c.seq)).mappings()]
+    code = graduates.c.student["major_code"].astext
+    majors = {m.major_code: {"major_code": m.major_code, "major_name": m.major_name, "qualified": m.qualified,
+                             "status": "pending"}
+              for m in session.execute(
+                  sa.select(code.label("major_code"),
+                            sa.func.min(graduates.c.student["major_name"].astext).label("major_name"),
+                            sa.func.count().label("qualified"))
+                  .where(graduates.c.review_id == review_id, graduates.c.verdict == "qualified")
+                  .group_by(code))}
+    acting = acting_level(review)
+    approved_here = _approved_majors(session, review, acting) if acting else set()
+    for code, major in majors.items():
+        if review["status"] in (states.DRAFT,) or review["status"].startswith("pending_"):
+            major["status"] = "approved" if code in approved_here else "pending"
+        else:
+            major["status"] = "approved"
+    done = review["verified"]
+    return {
+        "id": review["id"],
+        "school_code": review["school_code"],
+        "school_name": review["school_name"],
+        "year": review["year"],
+        "season": review["season"],
+        "kind": review["kind"],
+        "status": review["status"],
+        "generation": review["generation"],
+        "chain": review["chain"],
+        "verification": {"state": "done" if done >= review["total"] else "running",
+                         "total": review["total"], "done": done},
+        "qualified": sum(m["qualified"] for m in majors.values()),
+        "unqualified": unqualified,
+        "majors": sorted(majors.values(), key=lambda m: m["major_code"]),
+        "history": history_view(session, review_id),
+        "waiting_for": acting,
+        "stamping_org_code": review["stamping_org_code"],
+        "stamping_unit_code": review["stamping_unit_code"],
+        "submitted_by": review["submitted_by"],
+        "stamped_at": review["stamped_at"].isoformat() if review["stamped_at"] else None,
+    }
+
+
+def _approved_majors(session: Session, review: dict, level: str) -> set[str]:
+    return set(session.execute(sa.select(major_approvals.c.major_code).where(
+        major_approvals.c.review_id == review["id"], major_approvals.c.generation == review["generation"],
+        major_approvals.c.round == review["round"], major_approvals.c.level_code == level)).scalars())
+
+
+def approvals(session: Session, review: dict, major_code: str | None = None) -> list[dict]:
+    """Who approved, level by level, in this round: a major's table, or the whole review."""
+    if major_code:
+        table = major_approvals
+        where = [major_approvals.c.major_code == major_code]
+    else:
+        table, where = level_approvals, []
+    rows = session.execute(sa.select(table).where(
+        table.c.review_id == review["id"], table.c.generation == review["generation"],
+        table.c.round == review["round"], *where).order_by(table.c.at)).mappings()
+    return [{"level_code": r["level_code"], "org": r["org"], "by": r["by_name"], "phone": r["by_phone"],
+             "at": r["at"].isoformat()} for r in rows]
+
+
+def history_view(session: Session, review_id: str) -> list[dict]:
+    rows = session.execute(
+        sa.select(history).where(history.c.review_id == review_id).order_by(history.c.id)
+    ).mappings()
+    return [{"at": h["at"].isoformat(), "by": h["by_name"], "org": h["org"], "from": h["from_status"],
+             "to": h["to_status"], "action": h["action"], "reason": h["reason"]} for h in rows]
+
+
+def major_table(session: Session, review_id: str, major_code: str) -> dict:
+    """A major's qualification table (毕业生资格审核表): qualified students in list order."""
+    review = load(session, review_id)
+    rows = session.execute(
+        sa.select(graduates).where(graduates.c.review_id == review_id, graduates.c.verdict == "qualified",
+                                   graduates.c.student["major_code"].astext == major_code)
+        .order_by(graduates.c.seq)
+    ).mappings().all()
+    if not rows:
+        raise NotFound(f"本审核中没有专业代码为{major_code}的合格毕业生")
+    categories: dict[str, None] = {}
+    for r in rows:
+        categories.update(dict.fromkeys(r["scores"]["categories"]))
+    students = [{
+        "seq": seq, "row": r["row"], "name": r["name"], "gender": r["gender"] or r["student"]["gender"],
+        "id_number": r["id_number"], "birth_date": r["student"]["birth_date"],
+        "political_status": r["student"]["political_status"], "class_name": r["student"]["class_name"],
+        "enrolled_month": r["student"]["enrolled_month"], "schooling_years": r["student"]["schooling_years"],
+        "mode": r["mode"], "scores": r["scores"]["categories"], "overall": r["scores"]["overall"],
+        "overall_grade": r["scores"]["overall_grade"], "conduct_grade": r["scores"]["conduct_grade"],
+        "internship_grade": r["scores"]["internship_grade"],
+    } for seq, r in enumerate(rows, start=1)]
+    first = rows[0]["student"]
+    return {"review_id": review_id, "school_code": review["school_code"], "school_name": review["school_name"],
+            "year": review["year"], "season": review["season"], "kind": review["kind"],
+            "major_code": major_code, "major_name": first["major_name"],
+            "schooling_years": first["schooling_years"], "categories": _in_vocabulary_order(categories),
+            "students": students,
+            "approvals": approvals(session, review, major_code)}
+
+
+def _in_vocabulary_order(categories) -> list[str]:
+    order = {c: i for i, c in enumerate(vocab.COURSE_CATEGORIES)}
+    return sorted(categories, key=lambda c: (order.get(c, len(order)), c))
+
+
+def graduate(session: Session, review_id: str, row: int) -> dict:
+    """One listed graduate with their registry snapshot (for the detail-grades view)."""
+    load(session, review_id)
+    found = session.execute(sa.select(graduates).where(graduates.c.review_id == review_id,
+                                                       graduates.c.row == row)).mappings().first()
+    if found is None:
+        raise NotFound(f"名单中没有第{row}行")
+    return dict(found)
+
+
+def summary(session: Session, review_id: str) -> dict:
+    """The 毕业证书验印审核表 as data: per major, listed and qualified counts; operator and approvals."""
+    review = load(session, review_id)
+    rows = session.execute(sa.text("""
+        SELECT student->>'major_code' AS code, min(student->>'major_name') AS name,
+               min((student->>'schooling_years')::int) AS years, min(student->>'education_level') AS level,
+               count(*) AS listed, count(*) FILTER (WHERE verdict = 'qualified') AS qualified
+        FROM review.graduates WHERE review_id = :id AND student IS NOT NULL
+        GROUP BY 1 ORDER BY 1"""), {"id": review_id}).mappings().all()
+    majors = [dict(r) for r in rows]
+    return {
+        "review_id": review_id, "school_code": review["school_code"], "school_name": review["school_name"],
+        "year": review["year"], "season": review["season"], "kind": review["kind"], "status": review["status"],
+        "majors": majors,
+        "totals": {"listed": review["total"], "qualified": sum(m["qualified"] for m in majors),
+                   "not_in_registry": review["total"] - sum(m["listed"] for m in majors)},
+        "operator": review["submitted_by"],
+        "submitted_at": review["submitted_at"].isoformat() if review["submitted_at"] else None,
+        "approvals": approvals(session, review),
+    }
+
+
+def listing(session: Session, school_codes: list[str], filters: dict) -> list[dict]:
+    """Reviews of these schools, newest first; `waiting_for` keeps those whose turn is that org's."""
+    query = sa.select(reviews).where(reviews.c.school_code.in_(school_codes))
+    for key in ("school_code", "season", "status", "kind"):
+        if filters.get(key):
+            query = query.where(reviews.c[key] == filters[key])
+    if filters.get("year"):
+        query = query.where(reviews.c.year == int(filters["year"]))
+    rows = [dict(r) for r in session.execute(query.order_by(reviews.c.updated_at.desc()).limit(500)).mappings()]
+    if filters.get("waiting_for"):
+        rows = [r for r in rows if acting_level(r) == filters["waiting_for"]]
+    return [{"id": r["id"], "school_code": r["school_code"], "school_name": r["school_name"], "year": r["year"],
+             "season": r["season"], "kind": r["kind"], "status": r["status"],
+             "status_name": states.NAMES.get(r["status"], r["status"]), "waiting_for": acting_level(r),
+             "total": r["total"], "verified": r["verified"], "updated_at": r["updated_at"].isoformat()}
+            for r in rows]

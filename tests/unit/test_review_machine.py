@@ -1,0 +1,88 @@
+"""The review state machine: every state × every action × every role, with the expected answer."""
+import itertools
+
+import pytest
+
+from services.common.errors import Conflict, Forbidden
+from services.review import machine
+
+CHAIN = [{"code": "C", "name": "县教育局", "kind": "county"}, {"code": "B", "name": "市教育局", "kind": "city"},
+         {"code": "P", "name": "省教育厅", "kind": "province"}]
+
+ACTORS = {
+    "school_manager": machine.Actor("S", frozenset({"school_graduation_manager"})),
+    "school_user": machine.Actor("S", frozenset({"school_user"})),
+    "other_school_manager": machine.Actor("S2", frozenset({"school_graduation_manager"})),
+    "county_reviewer": machine.Actor("C", frozenset({"bureau_reviewer"})),
+    "county_admin": machine.Actor("C", frozenset({"org_admin"})),
+    "city_reviewer": machine.Actor("B", frozenset({"bureau_reviewer"})),
+    "province_reviewer": machine.Actor("P", frozenset({"province_reviewer"})),
+}
+STATES = {  # status: chain_pos
+    "draft": None, "pending_county": 0, "pending_city": 1, "pending_province": 2,
+    "approved": None, "numbered": None, "printed": None, "stamped": None, "issued": None,
+}
+LEVEL_ACTIONS = ("approve_major", "approve", "return")
+
+# Who may act, written out by hand: (state, action) → the actors allowed. The city stamps (its unit).
+OK = {
+    ("draft", "approve_major"): {"school_manager"},
+    ("draft", "submit"): {"school_manager"},
+    **{("pending_county", a): {"county_reviewer"} for a in LEVEL_ACTIONS},
+    **{("pending_city", a): {"city_reviewer"} for a in LEVEL_ACTIONS},
+    **{("pending_province", a): {"province_reviewer"} for a in LEVEL_ACTIONS},
+    ("numbered", "mark_printed"): {"school_manager"},
+    ("printed", "stamp"): {"city_reviewer"},
+    ("stamped", "mark_graduated"): {"school_manager"},
+}
+# A level that has already approved and acts again is told so (409), not refused as a stranger.
+ALREADY_PASSED = {("pending_city", "county_reviewer"), ("pending_province", "county_reviewer"),
+                  ("pending_province", "city_reviewer")}
+
+
+def expected(state: str, action: str, actor: str) -> str:
+    if (state, action) not in OK:
+        return "409"  # the state does not allow the action at all
+    if actor in OK[(state, action)]:
+        return "ok"
+    if (state, actor) in ALREADY_PASSED and action in LEVEL_ACTIONS:
+        return "409"
+    return "403"
+
+
+CASES = list(itertools.product(STATES, machine.ACTIONS, ACTORS))
+
+
+@pytest.mark.parametrize("state, action, actor", CASES, ids=["-".join(c) for c in CASES])
+def test_state_action_role(state, action, actor):
+    review = {"status": state, "chain_pos": STATES[state], "chain": CHAIN, "school_code": "S",
+              "stamping_org_code": "B"}
+    outcome = expected(state, action, actor)
+    if outcome == "ok":
+        machine.check(action, review, ACTORS[actor])
+    else:
+        with pytest.raises(Conflict if outcome == "409" else Forbidden) as err:
+            machine.check(action, review, ACTORS[actor])
+        assert err.value.message  # a Chinese sentence for the person
+
+
+@pytest.mark.parametrize("chain, after", [
+    (CHAIN, ["pending_county", "pending_city", "pending_province", "approved"]),
+    (CHAIN[1:], ["pending_city", "pending_province", "approved"]),
+    (CHAIN[2:], ["pending_province", "approved"]),
+])
+def test_the_three_chain_shapes(chain, after):
+    review = {"status": "draft", "chain": chain, "chain_pos": None}
+    status, pos = machine.after_submit(review)
+    seen = [status]
+    while status != "approved":
+        status, pos = machine.after_approve({"chain": chain, "chain_pos": pos})
+        seen.append(status)
+    assert seen == after
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None, "x" * 1001])
+def test_return_needs_a_written_reason(reason):
+    with pytest.raises(Exception) as err:
+        machine.require_reason(reason)
+    assert "原因" in err.value.message
