@@ -1,0 +1,130 @@
+"""Documents (API.md "Documents"): certificates and the stamping office's forms as files, print
+profiles, and print jobs sent to the printing service's CUPS."""
+import os
+
+from flask import Blueprint, current_app, jsonify, request, send_file
+
+from gateway import access
+from gateway.api.reviews import review_for_viewer
+from gateway.auth import login_required
+from services.common.errors import BadInput, NotFound
+from services.common.settings import setting
+from services.printing.errors import PrinterUnavailable  # noqa: F401  (registers the 503 for RPC answers)
+
+bp = Blueprint("documents", __name__, url_prefix="/api/v1")
+
+RENDER_TIMEOUT = 300  # seconds: a season's certificates, photos included, are rendered in one call
+MIMETYPES = {"pdf": "application/pdf",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def rpc():
+    return current_app.extensions["rpc"]
+
+
+def _send_rendered(path: str, filename: str, fmt: str):
+    """Send a file the printing service wrote under UPLOAD_DIR/rendered, and remove it afterwards."""
+    directory = os.path.realpath(os.path.join(setting("UPLOAD_DIR"), "rendered"))
+    real = os.path.realpath(path)
+    if os.path.dirname(real) != directory or not os.path.isfile(real):
+        raise NotFound("生成的文件不见了，请重试")
+    response = send_file(real, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=filename,
+                         max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    response.call_on_close(lambda: os.path.exists(real) and os.remove(real))
+    return response
+
+
+def _seqs(raw: str | None) -> list[int] | None:
+    if not raw:
+        return None
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise BadInput("only_seq 应为逗号分隔的名单序号，例如 only_seq=1,2")
+    return [int(p) for p in parts]
+
+
+def _flag(raw: str | None, name: str) -> bool:
+    value = (raw or "false").strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise BadInput(f"{name} 应为 true 或 false")
+    return value in ("true", "1")
+
+
+@bp.get("/reviews/<review_id>/certificates.pdf")
+@login_required()
+def certificates_pdf(review_id: str):
+    """The review's certificates, a page each, for the blank forms (?profile=, ?only_seq=1,2, ?preview=true)."""
+    review_for_viewer(review_id)
+    done = rpc().with_timeout(RENDER_TIMEOUT).printing.render_certificates(
+        review_id, request.args.get("profile") or None, _seqs(request.args.get("only_seq")),
+        _flag(request.args.get("preview"), "preview"))
+    return _send_rendered(done["path"], done["filename"], "pdf")
+
+
+@bp.get("/reviews/<review_id>/forms/<form>.<fmt>")
+@login_required()
+def form_file(review_id: str, form: str, fmt: str):
+    """A form as PDF or XLSX: register, namelist, summary, qualification-<major_code>."""
+    review_for_viewer(review_id)
+    if fmt not in MIMETYPES:
+        raise NotFound(f"表格只能导出为 pdf 或 xlsx，不能是“{fmt}”")
+    done = rpc().with_timeout(RENDER_TIMEOUT).printing.render_form(review_id, form, fmt)
+    return _send_rendered(done["path"], done["filename"], fmt)
+
+
+@bp.get("/schools/<school_code>/print-profiles")
+@login_required()
+def list_profiles(school_code: str):
+    """The school's print profiles (the default one when it has none)."""
+    access.school_for_change(school_code)
+    return jsonify(rpc().printing.profiles(school_code))
+
+
+@bp.post("/schools/<school_code>/print-profiles")
+@login_required()
+def save_profile(school_code: str):
+    """Add or change a print profile {name, offset_x_mm, offset_y_mm, skew_deg, scale}."""
+    access.school_for_change(school_code)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput('请求体应为 {"name","offset_x_mm","offset_y_mm","skew_deg","scale"}')
+    return jsonify(rpc().printing.save_profile(school_code, body, access.actor()))
+
+
+@bp.get("/printers")
+@login_required()
+def printers():
+    """The printers of the print system beside the printing service."""
+    return jsonify(rpc().printing.printers())
+
+
+@bp.post("/reviews/<review_id>/print-jobs")
+@login_required()
+def submit_print_job(review_id: str):
+    """Print certificates or forms {printer, profile, what: certificates|forms, only_seq, forms, copies}: 202."""
+    review = review_for_viewer(review_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput('请求体应为 {"printer","profile","what": "certificates|forms","only_seq": [...]}')
+    what = body.get("what")
+    if what == "certificates":
+        access.school_for_change(review["school_code"])  # certificates are printed by the school itself
+    printer = body.get("printer")
+    if not isinstance(printer, str) or not printer.strip():
+        raise BadInput("请选择打印机（printer）")
+    profile = body.get("profile")
+    if profile is not None and not isinstance(profile, str):
+        raise BadInput("profile 应为打印方案的名称")
+    job_id = rpc().printing.submit_print_job(review_id, printer.strip(), profile, what, body.get("only_seq"),
+                                             access.actor(), body.get("forms"), body.get("copies"))
+    return jsonify({"job_id": job_id}), 202
+
+
+@bp.get("/print-jobs/<job_id>")
+@login_required()
+def print_job(job_id: str):
+    """A print job: state queued|rendering|sent|done|failed, the CUPS job id, the reason of a failure."""
+    job = rpc().printing.print_job(job_id)
+    review_for_viewer(job["review_id"])  # 404 for a job of a review the caller may not see
+    return jsonify(job)

@@ -1,0 +1,3 @@
+from services.common.migrate import run_env
+
+run_env("printing")
