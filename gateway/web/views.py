@@ -1,0 +1,182 @@
+"""The web UI for school clerks and reviewers (zh-CN): sign-in with a session cookie and CSRF.
+
+The pages are thin: the server checks the sign-in and renders the frame; gateway/static/app.js fills
+them from the JSON API (/api/v1) with the session cookie, sending the CSRF token on every POST.
+"""
+import datetime as dt
+import functools
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+
+from gateway import accounts
+from gateway import orgs as org_tree
+from gateway.api.accounts import sign_in
+from gateway.auth import csrf
+from gateway.db import connect
+from gateway.roles import (
+    BUREAU_REVIEWER,
+    ORG_ADMIN,
+    PROVINCE_ADMIN,
+    PROVINCE_REVIEWER,
+    ROLE_NAMES,
+    SCHOOL_GRADUATION_MANAGER,
+)
+from services.common.errors import ServiceError
+
+bp = Blueprint("web", __name__)
+
+# The review's states as the pages name them.
+STATUS_NAMES = {
+    "draft": "学校编辑中",
+    "submitted": "已提交",
+    "pending_county": "待县区审核",
+    "pending_city": "待市级审核",
+    "pending_province": "待省级审核",
+    "approved": "省级审核通过",
+    "numbered": "已发证书编号",
+    "printed": "已打印",
+    "stamped": "已验印",
+    "issued": "已发证",
+}
+ACTION_NAMES = {
+    "create": "导入名单", "rebuild": "重新导入名单", "approve_major": "专业审核通过", "submit": "提交",
+    "approve": "审核通过", "return": "退回修改", "numbered": "发放证书编号", "mark_printed": "标记已打印",
+    "stamp": "验印", "mark_graduated": "标记学籍已毕业",
+}
+REVIEWER_ROLES = {BUREAU_REVIEWER, PROVINCE_REVIEWER}
+ADMIN_ROLES = {PROVINCE_ADMIN, ORG_ADMIN}
+
+
+def has_role(*roles: str) -> bool:
+    user = g.get("user")
+    return bool(user and set(roles) & set(user["roles"]))
+
+
+@bp.app_context_processor
+def inject_user():
+    user, org = g.get("user"), g.get("org")
+    ui = {
+        "org_code": org["code"] if org else None,
+        "org_kind": org["kind"] if org else None,
+        "org_stamping_unit": org["stamping_unit_code"] if org else None,
+        "roles": list(user["roles"]) if user else [],
+        "status_names": STATUS_NAMES,
+        "action_names": ACTION_NAMES,
+    }
+    return {"current_user": user, "current_org": org, "role_names": ROLE_NAMES, "ui_config": ui,
+            "is_school_manager": has_role(SCHOOL_GRADUATION_MANAGER) and bool(org) and org["kind"] == "school",
+            "is_reviewer": has_role(*REVIEWER_ROLES), "is_admin": has_role(*ADMIN_ROLES)}
+
+
+def page(view: Callable) -> Callable:
+    """A page for signed-in users: anyone else is sent to the sign-in page and brought back after."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("user") is None:
+            return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host) is followed after sign-in; browsers drop tabs and
+    newlines from URLs and read a backslash as a slash, so any of those makes it no path."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign-in page."""
+    error = None
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "POST":
+        csrf.protect()
+        username = request.form.get("username", "").strip()
+        try:
+            user = sign_in(username, request.form.get("password", ""))
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            with connect() as conn:
+                token = accounts.issue_token(conn, user["id"], int(current_app.config["TOKEN_TTL_SECONDS"]))
+            session.clear()
+            session["token"] = token
+            return redirect(next_url or url_for("web.home"))
+    return render_template("login.html", error=error, next_url=next_url), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out: the session's token is revoked."""
+    csrf.protect()
+    token = session.pop("token", None)
+    if token:
+        with connect() as conn:
+            accounts.revoke_token(conn, token)
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/")
+@page
+def home():
+    """工作台: the user's organisation, reviews waiting or of their school, deadlines, the org tree."""
+    tree = []
+    if g.org and has_role(*ADMIN_ROLES):
+        with connect() as conn:
+            tree = org_tree.subtree(conn, g.org)
+    depth0 = g.org["path"].count("/") if g.org else 0
+    rows = [dict(o, depth=o["path"].count("/") - depth0, kind_name=org_tree.KINDS[o["kind"]]) for o in tree]
+    return render_template("home.html", orgs=rows)
+
+
+@bp.get("/school/data")
+@page
+def school_data():
+    """学校数据导入: templates and the registry, course-plan, grade and photo imports."""
+    return render_template("school_data.html")
+
+
+@bp.get("/reviews/new")
+@page
+def new_review():
+    """创建毕业审核: import the graduate list."""
+    return render_template("review_new.html", this_year=dt.date.today().year)
+
+
+@bp.get("/reviews/<review_id>")
+@page
+def review(review_id: str):
+    """毕业证书验印审核: one review, its progress, majors, unqualified rows, summary, history, actions."""
+    return render_template("review.html", review_id=review_id)
+
+
+@bp.get("/reviews/<review_id>/majors/<major_code>")
+@page
+def major_table(review_id: str, major_code: str):
+    """毕业生资格审核表 of one major, printable."""
+    return render_template("major.html", review_id=review_id, major_code=major_code)
+
+
+@bp.get("/reviews/<review_id>/graduates/<int:row>")
+@page
+def graduate(review_id: str, row: int):
+    """学生详细成绩 of one row of the graduate list."""
+    return render_template("graduate.html", review_id=review_id, row=row)
+
+
+@bp.get("/reviews/<review_id>/certificates")
+@page
+def certificates(review_id: str):
+    """证书编号 of a review."""
+    return render_template("certificates.html", review_id=review_id)
+
+
+@bp.get("/verify")
+def verify():
+    """毕业证书查询: public, no sign-in."""
+    return render_template("verify.html")

@@ -1,0 +1,408 @@
+"""The web UI in a real browser (headless Chromium) against the real gateway and services.
+
+A school's graduation manager imports the registry, course plan and grades through the pages,
+creates a review, watches verification reach 100 %, approves each major's qualification table and
+submits; the county bureau's reviewer finds it waiting, cannot approve it before the majors, and
+returns it with a reason that shows in the history. Also: a bad import row shows as a table row,
+pages need a sign-in, and the public certificate check answers 查询不到 for a made-up number.
+Screenshots of the key steps go to var/screenshots/.
+"""
+import base64
+import io
+import os
+import zipfile
+
+import pytest
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.browser.conftest import SCREENSHOTS
+from tests.integration.gateway_fixtures import PASSWORD, login
+from tests.support.courses import grade_rows, plan_rows
+from tests.support.people import graduate_row, student_row
+from tests.support.photos import photo
+from tests.support.season import approve_all_majors, verified_review
+from tests.support.uploads import upload
+from tests.support.wait import until
+from tests.support.workbooks import xlsx
+
+pytestmark = pytest.mark.integration
+
+COUNTY = ("610599", "浏览器测试区教育局")
+SCHOOL = ("SB1", "浏览器测试职业中专")
+MANAGER = "sb1_manager"
+REVIEWER = "sb1_county_reviewer"  # 浏览器测试区教育局, the first level of the school's chain
+CHAIN = [REVIEWER, "weinan_reviewer", "province_reviewer"]
+STAMPER = "weinan_reviewer"  # 渭南市教育局 holds stamping unit 05
+MAJORS = [("710204", "计算机应用"), ("730301", "会计事务")]
+YEAR = 2060
+WAIT = 60
+
+
+@pytest.fixture(scope="module")
+def school(app, province, stack):
+    """A county bureau and a school of their own under 渭南市教育局 (stamping unit 05), with a reviewer and a
+    graduation manager, so that no other test's data or org lists meet ours."""
+    client = app.test_client()
+    for code, name, kind, parent, reviews in [(*COUNTY, "county", "6105", True), (*SCHOOL, "school", COUNTY[0], False)]:
+        r = client.post("/api/v1/orgs", headers=province, json={
+            "code": code, "name": name, "kind": kind, "parent_code": parent, "reviews_graduation": reviews})
+        assert r.status_code == 201, r.get_json()
+    for username, name, org, role in [(MANAGER, "王老师", SCHOOL[0], "school_graduation_manager"),
+                                      (REVIEWER, "李审核", COUNTY[0], "bureau_reviewer")]:
+        r = client.post("/api/v1/users", headers=province, json={
+            "username": username, "password": PASSWORD, "name": name, "phone": "0913-7654321", "org_code": org,
+            "roles": [role]})
+        assert r.status_code == 201, r.get_json()
+    return SCHOOL[0]
+
+
+@pytest.fixture
+def web(browser, live_server):
+    browser.delete_all_cookies()
+    return Web(browser, live_server)
+
+
+class Web:
+    """The browser, with the few moves a clerk makes."""
+
+    def __init__(self, driver, base: str):
+        self.driver = driver
+        self.base = base
+
+    def wait(self, condition, timeout: float = WAIT, message: str = ""):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.25).until(condition)
+        except TimeoutException:
+            self.shot("failure")
+            raise AssertionError(f"timed out: {message}; page text:\n{self.text()[:3000]}") from None
+
+    def go(self, path: str) -> None:
+        self.driver.get(self.base + path)
+
+    def find(self, css: str):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def finds(self, css: str):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css: str = "body") -> str:
+        return self.find(css).text
+
+    def wait_text(self, css: str, fragment: str, message: str = ""):
+        self.wait(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), fragment),
+                  message=message or f"“{fragment}” in {css}")
+
+    def click(self, css: str) -> None:
+        element = self.wait(ec.element_to_be_clickable((By.CSS_SELECTOR, css)), message=f"{css} clickable")
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+
+    def login(self, username: str) -> None:
+        self.go("/login")
+        self.find("input[name=username]").send_keys(username)
+        self.find("input[name=password]").send_keys(PASSWORD)
+        self.find("form button[type=submit]").click()
+        self.wait(ec.url_to_be(self.base + "/"), message=f"{username} signed in")
+
+    def logout(self) -> None:
+        self.click("header form button")
+        self.wait(ec.url_contains("/login"), message="signed out")
+
+    def upload(self, form: str, path: str) -> None:
+        self.find(f"{form} input[type=file]").send_keys(path)
+        self.click(f"{form} button[type=submit]")
+
+    def shot(self, name: str) -> str:
+        """The whole page (beyond the window) as var/screenshots/<name>.png."""
+        path = os.path.join(SCREENSHOTS, f"{name}.png")
+        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        data = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000), "scale": 1}})
+        with open(path, "wb") as out:
+            out.write(base64.b64decode(data["data"]))
+        return path
+
+
+def write(tmp_path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def students_of_season() -> list[dict]:
+    """Six graduating students in two majors, and a seventh (row 8 of the list) without any grades."""
+    students = []
+    for n in range(5000, 5007):
+        code, name = MAJORS[n % 2]
+        students.append(student_row(n, 专业代码=code, 专业名称=name))
+    return students
+
+
+def fill_new_review(web, tmp_path, students: list[dict]) -> None:
+    """The 创建毕业审核 form: this test's year, 秋季, and the students' graduate list."""
+    year = web.find("input[name=year]")
+    year.clear()
+    year.send_keys(str(YEAR))
+    Select(web.find("select[name=season]")).select_by_visible_text("秋季")
+    web.find("input[type=file]").send_keys(
+        write(tmp_path, "graduates.xlsx", xlsx([graduate_row(s) for s in students])))
+
+
+def test_a_season_from_import_to_return(web, school, tmp_path):
+    students = students_of_season()
+    graded, ungraded = students[:6], students[6]
+
+    # The school's graduation manager imports registry, course plan and grades through the page.
+    web.login(MANAGER)
+    web.wait_text("#all-reviews", "暂无毕业审核")
+    web.shot("01-school-home")
+    web.click("nav a[href='/school/data']")
+    web.wait(ec.presence_of_element_located((By.ID, "form-students")))
+    assert [a.text for a in web.finds(".downloads a")] == ["学籍导入模板", "课程设置导入模板", "成绩导入模板",
+                                                          "毕业生名单导入模板"]
+    web.upload("#form-students", write(tmp_path, "students.xlsx", xlsx(students)))
+    web.wait_text("#form-students .result", "导入成功")
+    assert "新增 7 人" in web.text("#form-students .result")
+    plans = [row for code, _ in MAJORS for row in plan_rows(major=code)]
+    web.upload("#form-course-plans", write(tmp_path, "plans.xlsx", xlsx(plans)))
+    web.wait_text("#form-course-plans .result", "导入成功")
+    grades = [row for s in graded for row in grade_rows(s)]
+    web.upload("#form-grades", write(tmp_path, "grades.xlsx", xlsx(grades)))
+    web.wait_text("#form-grades .result", "导入成功")
+    assert f"共 {len(grades)} 条成绩" in web.text("#form-grades .result")
+    web.shot("02-school-data-imported")
+
+    # The graduate list creates the review; verification runs to 100 %.
+    web.click("nav a[href='/reviews/new']")
+    fill_new_review(web, tmp_path, students)
+    web.shot("03-new-review")
+    web.click("#review-form button[type=submit]")
+    web.wait(ec.url_matches(r"/reviews/[0-9a-f-]{36}$"), message="review page")
+    review_url = web.driver.current_url
+    web.wait_text("#progress-text", "100%", message="verification done")
+    web.wait(lambda d: len(web.finds("#majors table tbody tr")) == 2, message="two majors")
+    assert "浏览器测试职业中专" in web.text("#review-title") and f"{YEAR}年秋季" in web.text("#review-title")
+    assert web.text("#review-status") == "学校编辑中"
+    assert "合格 6 人，不合格 1 人" in web.text("#progress-text")
+    unqualified = web.finds("#unqualified tbody tr")
+    assert len(unqualified) == 1
+    cells = unqualified[0].find_elements(By.TAG_NAME, "td")
+    assert cells[0].text == "8" and cells[1].text == ungraded["姓名"]
+    assert cells[2].text == ungraded["身份证号"]  # the school's manager sees whole numbers
+    assert "无成绩" in cells[3].text
+    web.wait(lambda d: "计算机应用" in web.text("#summary"), message="summary")
+    assert [m.text for m in web.finds("#majors tbody tr td:nth-child(4)")] == ["待审核", "待审核"]
+    web.shot("04-review-verified")
+
+    # The unqualified student's detail grades: every planned course-term, missing ones in red.
+    web.click("#unqualified tbody a")
+    web.wait(ec.presence_of_element_located((By.CSS_SELECTOR, "#grades table")), message="detail grades")
+    assert ungraded["姓名"] in web.text("#graduate-info") and "不合格" in web.text("#graduate-info")
+    rows = web.finds("#grades tbody tr")
+    assert rows and all("bad" in r.get_attribute("class") for r in rows)
+    assert "缺少成绩" in rows[0].text
+    web.shot("05-graduate-grades")
+
+    # A major's qualification table, approved there; the other from the review's majors table.
+    web.go(review_url.replace(web.base, ""))
+    web.wait_text("#progress-text", "100%")
+    first_code = web.finds("#majors tbody tr td")[0].text
+    web.click("#majors tbody tr:first-child a.button")
+    web.wait(ec.presence_of_element_located((By.CSS_SELECTOR, "#major-table table")), message="major table")
+    headers = [th.text for th in web.finds("#major-table thead th")]
+    assert headers[:4] == ["序号", "姓名", "性别", "身份证号"]
+    assert headers[-3:] == ["毕业成绩总评", "操行总评", "实习成绩"]
+    assert "公共基础课" in headers and "专业核心课" in headers
+    assert len(web.finds("#major-table tbody tr")) == 3
+    assert "毕业生资格审核表" in web.text("#major-title")
+    web.click("#major-approve")
+    web.wait_text("#major-actions", "本级已审核通过")
+    assert "王老师" in web.text("#approvals")
+    web.shot("06-qualification-table")
+    web.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    assert not web.find("#print-button").is_displayed() and not web.find("nav").is_displayed()
+    web.shot("07-qualification-table-print")
+    web.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+    web.go(review_url.replace(web.base, ""))
+    web.wait(lambda d: len(web.finds("#majors tbody button[data-major]")) == 1, message="one major left")
+    assert web.find("#majors tbody button[data-major]").get_attribute("data-major") != first_code
+    web.click("#majors tbody button[data-major]")
+    web.wait(lambda d: [m.text for m in web.finds("#majors tbody tr td:nth-child(4)")] == ["已审核", "已审核"],
+             message="both majors approved")
+    web.click("#submit-button")
+    web.wait_text("#review-status", "待县区审核", message="submitted")
+    assert "已提交" in web.text("#notice")
+    assert not web.finds("#submit-button")
+    web.shot("08-submitted")
+    web.logout()
+
+    # The county bureau's reviewer: waiting list, an approval refused (409) shown, a return with a reason.
+    web.login(REVIEWER)
+    web.wait(lambda d: "浏览器测试职业中专" in web.text("#waiting-reviews"), message="waiting list")
+    web.shot("09-reviewer-home")
+    web.click("#waiting-reviews a.button")
+    web.wait_text("#progress-text", "100%")
+    web.wait(ec.element_to_be_clickable((By.ID, "approve-button")), message="reviewer's buttons")
+    assert cells_text(web, "#unqualified tbody td:nth-child(3)")[0].count("*") == 8  # masked for reviewers
+    web.click("#approve-button")
+    web.wait(ec.visibility_of_element_located((By.ID, "alert")), message="409 shown")
+    assert "尚未审核通过" in web.text("#alert")
+    web.shot("10-reviewer-approve-refused")
+    web.click("#return-button")  # no reason yet: refused in the page
+    web.wait_text("#alert", "请写明原因")
+    reason = "会计事务专业学生5001的照片不合格，请重新上传后再提交"
+    web.find("#return-reason").send_keys(reason)
+    web.click("#return-button")
+    web.wait_text("#review-status", "学校编辑中", message="returned")
+    history = web.text("#history")
+    assert reason in history and "退回修改" in history and "待县区审核" in history
+    assert "李审核" in history and COUNTY[1] in history
+    assert not web.finds("#approve-button")
+    web.shot("11-returned-with-reason")
+    web.logout()
+
+    # Back at the school the review waits again, with the reason in its history.
+    web.login(MANAGER)
+    web.wait(lambda d: "学校编辑中" in web.text("#all-reviews"), message="school's list")
+    web.go(review_url.replace(web.base, ""))
+    web.wait_text("#history", reason)
+    assert web.find("#submit-button").is_displayed()
+
+    # The same list again: refused without 允许重建, accepted with it (and verified again).
+    web.go("/reviews/new")
+    fill_new_review(web, tmp_path, students)
+    web.click("#review-form button[type=submit]")
+    web.wait_text("#review-form .result", "允许重建", message="409 explained")
+    web.shot("12a-rebuild-needed")
+    web.find("input[name=rebuild]").click()
+    web.click("#review-form button[type=submit]")
+    web.wait(ec.url_to_be(review_url), message="the same review, rebuilt")
+    web.wait_text("#progress-text", "100%", message="verified again")
+    web.wait_text("#history", "重新导入名单", message="rebuild in the history")
+
+
+def cells_text(web, css: str) -> list[str]:
+    return [c.text for c in web.finds(css)]
+
+
+def test_a_bad_row_shows_in_the_error_table(web, school, tmp_path):
+    rows = [student_row(n) for n in range(5100, 5104)]
+    rows[1]["身份证号"] = rows[1]["身份证号"][:17] + ("0" if rows[1]["身份证号"][17] != "0" else "1")
+    web.login(MANAGER)
+    web.go("/school/data")
+    web.upload("#form-students", write(tmp_path, "bad.xlsx", xlsx(rows)))
+    web.wait(ec.presence_of_element_located((By.CSS_SELECTOR, "#form-students table.errors")), message="errors")
+    assert "整个文件未导入" in web.text("#form-students .result")
+    assert cells_text(web, "#form-students table.errors th") == ["行", "列", "问题"]
+    errors = [[c.text for c in tr.find_elements(By.TAG_NAME, "td")]
+              for tr in web.finds("#form-students table.errors tbody tr")]
+    assert any(e[0] == "3" and e[1] == "身份证号" and "校验" in e[2] for e in errors), errors
+    web.shot("12-import-error-table")
+
+
+def test_photos_show_the_accepted_count_and_each_rejected_file(web, app, school, tmp_path):
+    students = [student_row(n) for n in (5300, 5301)]
+    client = app.test_client()
+    r = upload(client, f"/api/v1/schools/{school}/students", login(client, MANAGER), xlsx(students), "学籍.xlsx")
+    assert r.status_code == 200, r.get_json()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(f"{students[0]['身份证号']}.jpg", photo(1))
+        z.writestr(f"{students[1]['身份证号']}.jpg", photo(2, size=(300, 400)))
+        z.writestr("说明.jpg", b"not a photo")
+    web.login(MANAGER)
+    web.go("/school/data")
+    web.upload("#form-photos", write(tmp_path, "photos.zip", archive.getvalue()))
+    web.wait_text("#form-photos .result", "已接收 1 张照片")
+    assert cells_text(web, "#form-photos table.errors th") == ["文件", "问题"]
+    files = cells_text(web, "#form-photos table.errors tbody td:first-child")
+    assert files == [f"{students[1]['身份证号']}.jpg", "说明.jpg"]
+    web.shot("17-photos")
+
+
+def test_pages_need_a_sign_in_and_come_back_after(web, school):
+    web.go("/reviews/new")
+    web.wait(ec.url_contains("/login?next="), message="sent to sign-in")
+    web.find("input[name=username]").send_keys(MANAGER)
+    web.find("input[name=password]").send_keys(PASSWORD)
+    web.find("form button[type=submit]").click()
+    web.wait(ec.url_to_be(web.base + "/reviews/new"), message="back where we were")
+    assert web.find("select[name=kind]").get_attribute("value") == "正常验印"
+
+
+def test_the_public_check_finds_no_made_up_number(web, app, school):
+    web.go("/verify")
+    assert not web.finds("nav")  # nobody signed in
+    web.find("input[name=number]").send_keys("20600599999")
+    web.find("input[name=name]").send_keys("张三")
+    web.click("#verify-form button[type=submit]")
+    web.wait_text("#verify-result", "查询不到")
+    web.shot("13-verify-not-found")
+    # The same answer as the API gives, and nothing more.
+    assert app.test_client().get("/api/v1/verify/20600599999?name=张三").get_json() == {"valid": False}
+
+
+def test_a_page_shows_api_errors(web, school):
+    """An unknown review: the page says so in Chinese instead of staying blank."""
+    web.login(MANAGER)
+    web.go("/reviews/00000000-0000-0000-0000-000000000000")
+    web.wait(ec.visibility_of_element_located((By.ID, "alert")), message="404 shown")
+    assert "找不到" in web.text("#alert")
+
+
+def test_after_the_province_numbers_certificates_are_listed_printed_stamped_and_verifiable(web, app, school):
+    """The chain's approvals through the API; then the pages: certificates, printed, stamped, deadline, check."""
+    client = app.test_client()
+    manager = login(client, MANAGER)
+    review_id, students = verified_review(client, manager, school, 5200, 4, year=YEAR + 1)
+    approve_all_majors(client, manager, review_id)
+    assert client.post(f"/api/v1/reviews/{review_id}/submit", headers=manager).status_code == 200
+    for reviewer in CHAIN:
+        headers = login(client, reviewer)
+        approve_all_majors(client, headers, review_id)
+        r = client.post(f"/api/v1/reviews/{review_id}/approve", headers=headers)
+        assert r.status_code == 200, r.get_json()
+    until(lambda: client.get(f"/api/v1/reviews/{review_id}", headers=manager).get_json()["status"] == "numbered",
+          timeout=WAIT, what="numbers issued")
+
+    web.login(MANAGER)
+    web.go(f"/reviews/{review_id}")
+    web.wait_text("#review-status", "已发证书编号")
+    web.click("#certificates-link")
+    web.wait(lambda d: len(web.finds("#certificate-list tbody tr")) == 4, message="four certificates")
+    first = [c.text for c in web.finds("#certificate-list tbody tr:first-child td")]
+    assert first[0] == "1" and first[1] == f"{YEAR + 1}0500001" and first[2] == students[0]["姓名"]
+    assert first[5] == "有效"
+    web.shot("14-certificates")
+
+    web.go(f"/reviews/{review_id}")
+    web.click("#mark-printed-button")
+    web.wait_text("#review-status", "已打印")
+    web.logout()
+    web.login(STAMPER)
+    web.go(f"/reviews/{review_id}")
+    web.click("#stamp-button")
+    web.wait_text("#review-status", "已验印")
+    web.logout()
+
+    web.login(MANAGER)
+    web.wait(lambda d: "浏览器测试职业中专" in web.text("#deadlines"), message="deadline listed")
+    row = web.find("#deadlines tbody tr")
+    assert row.get_attribute("class").startswith("deadline-") and f"{YEAR + 1}年春季正常验印" in row.text
+    assert web.finds("#mark-graduated-button") == []  # on the review page, not the start page
+    web.shot("15-school-home-deadline")
+
+    web.go("/verify")
+    web.find("input[name=number]").send_keys(first[1])
+    web.find("input[name=name]").send_keys(first[2])
+    web.click("#verify-form button[type=submit]")
+    web.wait_text("#verify-result", "有效")
+    result = web.text("#verify-result")
+    assert "浏览器测试职业中专" in result and first[2] in result and students[0]["身份证号"] not in result
+    web.shot("16-verify-valid")
