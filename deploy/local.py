@@ -1,0 +1,178 @@
+"""Run the whole system on this machine: `python -m deploy.local up|down|run|status|createdb`.
+
+`up` starts every process in the background (pid files in var/run, logs in var/log/<name>.log),
+waits until the gateway reports every service healthy and prints the URL; it is idempotent.
+`run` does the same in the foreground until Ctrl-C. `down` stops what `up` started.
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import psycopg2
+from psycopg2 import sql
+
+from deploy.processes import Proc, all_processes
+from services.common.settings import setting
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUN_DIR = os.path.join(ROOT, "var", "run")
+LOG_DIR = os.path.join(ROOT, "var", "log")
+HEALTH_TIMEOUT = 120
+
+
+def port() -> int:
+    return int(os.environ.get("GATEWAY_PORT", "8000"))
+
+
+def grading_workers() -> int:
+    return int(os.environ.get("GRADING_WORKERS", "2"))
+
+
+def createdb(url: str | None = None) -> None:
+    """Create the database named in DATABASE_URL if it does not exist yet."""
+    url = url or setting("DATABASE_URL")
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0]
+    conn = psycopg2.connect(f"{base}/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+    conn.close()
+
+
+def pid_path(name: str) -> str:
+    return os.path.join(RUN_DIR, f"{name}.pid")
+
+
+def running_pid(name: str) -> int | None:
+    try:
+        pid = int(open(pid_path(name)).read().strip())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def spawn(proc: Proc, background: bool) -> subprocess.Popen:
+    log = open(os.path.join(LOG_DIR, f"{proc.name}.log"), "ab")
+    env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+    return subprocess.Popen(proc.argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=background)
+
+
+def health() -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port()}/api/v1/health", timeout=10) as resp:
+            return json.load(resp)
+    except urllib.error.HTTPError as err:
+        return json.load(err)
+    except (OSError, ValueError):
+        return None
+
+
+def wait_healthy() -> bool:
+    deadline = time.monotonic() + HEALTH_TIMEOUT
+    last = None
+    while time.monotonic() < deadline:
+        last = health()
+        if last and last.get("status") == "ok":
+            return True
+        time.sleep(1)
+    print(f"not healthy after {HEALTH_TIMEOUT}s: {last}; see the logs in {LOG_DIR}", file=sys.stderr)
+    return False
+
+
+def up() -> int:
+    os.makedirs(RUN_DIR, exist_ok=True)
+    os.makedirs(LOG_DIR, exist_ok=True)
+    createdb()
+    for proc in all_processes(port(), grading_workers()):
+        if running_pid(proc.name):
+            continue
+        child = spawn(proc, background=True)
+        with open(pid_path(proc.name), "w") as f:
+            f.write(str(child.pid))
+        print(f"started {proc.name} (pid {child.pid}, log var/log/{proc.name}.log)")
+    if not wait_healthy():
+        return 1
+    print(f"ready: http://127.0.0.1:{port()}/")
+    return 0
+
+
+def down() -> int:
+    if not os.path.isdir(RUN_DIR):
+        return 0
+    pids = {}
+    for entry in os.listdir(RUN_DIR):
+        name = entry.removesuffix(".pid")
+        pid = running_pid(name)
+        if pid:
+            os.killpg(pid, signal.SIGTERM)
+            pids[name] = pid
+        os.remove(pid_path(name))
+    deadline = time.monotonic() + 15
+    for name, pid in pids.items():
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+                time.sleep(0.2)
+            except OSError:
+                break
+        else:
+            os.killpg(pid, signal.SIGKILL)
+        print(f"stopped {name}")
+    return 0
+
+
+def run() -> int:
+    os.makedirs(LOG_DIR, exist_ok=True)
+    createdb()
+    children = [(p.name, spawn(p, background=False)) for p in all_processes(port(), grading_workers())]
+    print(f"starting; logs in var/log; http://127.0.0.1:{port()}/ — Ctrl-C stops everything")
+    try:
+        wait_healthy() and print("ready")
+        while all(child.poll() is None for _, child in children):
+            time.sleep(1)
+        for name, child in children:
+            if child.poll() is not None:
+                print(f"{name} exited with {child.returncode}; stopping the rest", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for _, child in children:
+            if child.poll() is None:
+                child.terminate()
+        for _, child in children:
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0
+
+
+def status() -> int:
+    print(json.dumps(health(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="deploy.local")
+    parser.add_argument("command", choices=["up", "down", "run", "status", "createdb"])
+    command = parser.parse_args().command
+    if command == "createdb":
+        createdb()
+        return 0
+    return {"up": up, "down": down, "run": run, "status": status}[command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
