@@ -4,13 +4,24 @@ from collections.abc import Callable
 from services.common.cells import CellError
 from services.common.rowerrors import RowErrors
 
+# Parsed values are remembered per column and raw cell: a grade sheet repeats each ID number,
+# name, course, term and score many times. A column stops remembering once it holds this many.
+MEMO_LIMIT = 100_000
+_FAILED = object()
+
 
 class RowReader:
-    """Cells of one row by header; each parse failure is recorded, not raised."""
+    """Cells of one row by header; each parse failure is recorded, not raised.
 
-    def __init__(self, errors: RowErrors, columns: dict[str, int] | None = None):
+    Rows are dicts (header → cell) or lists indexed through `columns`. `defaults` fill empty
+    cells: a sheet per class and course takes its course and term from the upload."""
+
+    def __init__(self, errors: RowErrors, columns: dict[str, int] | None = None,
+                 defaults: dict[str, object] | None = None):
         self.errors = errors
         self.columns = columns or {}
+        self.defaults = defaults or {}
+        self._memos: dict[tuple, dict] = {}
 
     def start(self, number: int, cells: list | dict) -> None:
         self.number = number
@@ -19,16 +30,39 @@ class RowReader:
 
     def raw(self, header: str) -> object:
         if isinstance(self.cells, dict):
-            return self.cells.get(header)
-        index = self.columns.get(header)
-        return self.cells[index] if index is not None and index < len(self.cells) else None
+            value = self.cells.get(header)
+        else:
+            index = self.columns.get(header)
+            value = self.cells[index] if index is not None and index < len(self.cells) else None
+        if (value is None or value == "") and header in self.defaults:
+            return self.defaults[header]
+        return value
 
     def get(self, header: str, parser: Callable, *args) -> object:
+        raw = self.raw(header)
         try:
-            return parser(self.raw(header), *args)
-        except CellError as err:
-            self.fail(header, str(err))
+            memo = self._memos.get((header, parser, args))
+            if memo is None:
+                memo = self._memos[(header, parser, args)] = {}
+            key = (raw.__class__, raw)  # the class keeps True apart from 1, 1.5 from "1.5"
+            value, message = memo[key]
+        except TypeError:  # unhashable arguments or cell (a list sent through the API): parse every time
+            value, message = self._parse(parser, raw, args)
+        except KeyError:
+            value, message = self._parse(parser, raw, args)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = (value, message)
+        if value is _FAILED:
+            self.fail(header, message)
             return None
+        return value
+
+    @staticmethod
+    def _parse(parser: Callable, raw: object, args: tuple) -> tuple[object, str | None]:
+        try:
+            return parser(raw, *args), None
+        except CellError as err:
+            return _FAILED, str(err)
 
     def fail(self, header: str | None, message: str) -> None:
         self.ok = False

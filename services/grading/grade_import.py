@@ -7,6 +7,7 @@ the checks that need the registry and the plan (unknown student, name, course ou
 duplicates) then run as a few set-based queries, so memory stays flat however large the file.
 """
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from services.common import cells, vocab
 from services.common.rowerrors import RowErrors
 from services.common.rows import RowReader
-from services.common.sheets import open_table, records, unusable
+from services.common.sheets import open_table, unusable
 
 LONG_SHEET = ["身份证号", "姓名", "课程名称", "学期", "成绩"]
 CLASS_SHEET = ["身份证号", "姓名", "成绩"]
@@ -37,14 +38,20 @@ def score(raw: object) -> tuple[float | None, str | None]:
     return round(number, 1), None
 
 
-def read_file(path: str, filename: str, course: str | None, term: int | None):
+@dataclass
+class GradeRows:
+    """Rows to import: lists indexed through `columns` (a file) or dicts by header (API records);
+    `defaults` fill empty cells."""
+    rows: Iterable[tuple[int, list | dict]]
+    columns: dict[str, int] | None = None
+    defaults: dict[str, object] | None = None
+
+
+def read_file(path: str, filename: str, course: str | None, term: int | None) -> GradeRows:
     """The rows of a grade file; a sheet per class and course takes `course` and `term` from the upload."""
     table = open_table(path, filename, CLASS_SHEET if course else LONG_SHEET, OPTIONAL)
-    for number, row in records(table):
-        if course:
-            row["课程名称"] = row.get("课程名称") or course
-            row["学期"] = row.get("学期") or term
-        yield number, row
+    defaults = {"课程名称": course, "学期": term} if course else None
+    return GradeRows(table.rows, table.columns, defaults)
 
 
 def _stage(session: Session, batch: list[tuple]) -> None:
@@ -56,15 +63,15 @@ def _stage(session: Session, batch: list[tuple]) -> None:
             CAST(:m_score AS numeric[]), CAST(:m_word AS text[]))"""), columns)
 
 
-def stage_rows(session: Session, rows: Iterable[tuple[int, dict]], errors: RowErrors) -> int:
+def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> int:
     """Check each row's cells and stage the good ones; returns how many were staged."""
     session.execute(sa.text("""
         CREATE TEMP TABLE incoming_grades (row int, id_number text, name text, course text, term smallint,
             score numeric, word text, m_score numeric, m_word text) ON COMMIT DROP"""))
-    reader = RowReader(errors)
+    reader = RowReader(errors, grade_rows.columns, grade_rows.defaults)
     batch: list[tuple] = []
     staged = 0
-    for number, row in rows:
+    for number, row in grade_rows.rows:
         reader.start(number, row)
         values = (reader.get("身份证号", cells.id_number), reader.get("姓名", cells.name),
                   reader.get("课程名称", cells.required), reader.get("学期", cells.integer, 1, 6, "学期"),
@@ -121,11 +128,11 @@ def check_staged(session: Session, school_code: str, students_of: Callable[[list
         errors.add(row, column, message)
 
 
-def import_rows(session: Session, school_code: str, rows: Iterable[tuple[int, dict]], source: str,
+def import_rows(session: Session, school_code: str, grade_rows: GradeRows, source: str,
                 students_of: Callable[[list[str]], dict[str, dict]]) -> int:
     """Check every row, then insert or replace the grades; InvalidRows (nothing stored) on any error."""
     errors = RowErrors(source)
-    staged = stage_rows(session, rows, errors)
+    staged = stage_rows(session, grade_rows, errors)
     if not staged and not errors:
         raise unusable("没有成绩数据（表头下面没有数据行）", source)
     check_staged(session, school_code, students_of, errors)

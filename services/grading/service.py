@@ -45,9 +45,9 @@ class GradingService(HealthMixin):
         keys = {"id_number": "身份证号", "name": "姓名", "course": "课程名称", "term": "学期", "score": "成绩",
                 "makeup_score": "补考成绩"}
         rows = ((i, {keys[k]: v for k, v in r.items() if k in keys}) for i, r in enumerate(records, start=1))
-        return self._import_grades(school_code, rows, "成绩数据", actor)
+        return self._import_grades(school_code, grade_import.GradeRows(rows), "成绩数据", actor)
 
-    def _import_grades(self, school_code: str, rows, source: str, actor: dict) -> dict:
+    def _import_grades(self, school_code: str, rows: grade_import.GradeRows, source: str, actor: dict) -> dict:
         with self.db.transaction() as session:
             count = grade_import.import_rows(
                 session, school_code, rows, source,
