@@ -7,12 +7,13 @@ from flask import current_app
 from sqlalchemy.engine import Connection
 
 from gateway.tables import settings
+from services.common import engines
 from services.common.migrate import upgrade
 
 
 def init_engine(database_url: str) -> sa.Engine:
     upgrade(database_url, "gateway")
-    return sa.create_engine(database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return engines.create_engine(database_url, pool_size=10, max_overflow=20)
 
 
 def secret_key(engine: sa.Engine) -> str:

@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import eventlet
-import sqlalchemy as sa
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.common import green  # noqa: F401  (psycopg2 cooperative before any connection)
+from services.common import (
+    engines,
+    green,  # noqa: F401  (psycopg2 cooperative before any connection)
+)
 from services.common.faults import fault_point
 from services.common.messaging import Messaging
 from services.common.migrate import upgrade
@@ -67,9 +69,7 @@ class Database(DependencyProvider):
         config = self.container.config
         url = config["DATABASE_URL"]
         upgrade(url, self.package)
-        self.engine = sa.create_engine(
-            url, pool_size=int(config.get("DB_POOL_SIZE", 10)), max_overflow=10, pool_pre_ping=True
-        )
+        self.engine = engines.create_engine(url, pool_size=int(config.get("DB_POOL_SIZE", 10)), max_overflow=10)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.relay = Relay(self.engine, self.messaging, self.container.service_name, config["AMQP_URI"])
         self._wake = Event()
