@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway import orgs as org_tree
 from gateway.roles import ORG_ADMIN, PROVINCE_ADMIN, ROLE_KINDS
-from gateway.tables import login_failures, tokens, users
+from gateway.tables import login_failures, orgs, tokens, users
 from services.common.errors import BadInput, Conflict, Forbidden, ServiceError
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -138,12 +138,19 @@ def issue_token(conn: Connection, user_id: int, ttl_seconds: int) -> str:
     return token
 
 
-def user_for_token(conn: Connection, token: str) -> dict | None:
+def user_for_token(conn: Connection, token: str) -> tuple[dict, dict | None] | None:
+    """The token's active user and the user's organisation (None if it has none), in one query."""
+    org_columns = [c.label(f"org__{c.name}") for c in orgs.c]
     row = conn.execute(
-        sa.select(users).join(tokens, tokens.c.user_id == users.c.id)
+        sa.select(users, *org_columns).join(tokens, tokens.c.user_id == users.c.id)
+        .outerjoin(orgs, orgs.c.code == users.c.org_code)
         .where(tokens.c.token_hash == _hash_token(token), tokens.c.expires_at > sa.func.now(), users.c.active)
     ).mappings().first()
-    return dict(row) if row else None
+    if row is None:
+        return None
+    user = {c.name: row[c.name] for c in users.c}
+    org = {c.name: row[f"org__{c.name}"] for c in orgs.c} if row["org__code"] is not None else None
+    return user, org
 
 
 def revoke_token(conn: Connection, token: str) -> None:

@@ -6,7 +6,6 @@ from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
 from gateway import accounts
-from gateway import orgs as org_tree
 from gateway.db import connect
 from services.common.errors import Forbidden, ServiceError
 
@@ -34,14 +33,13 @@ def load_user() -> None:
     if not token:
         return
     with connect() as conn:
-        user = accounts.user_for_token(conn, token)
-        if user is None:
-            if header:
-                raise Unauthorized("登录已过期或令牌无效，请重新登录")
-            session.pop("token", None)
-            return
-        g.user = user
-        g.org = org_tree.get(conn, user["org_code"]) if user["org_code"] else None
+        found = accounts.user_for_token(conn, token)
+    if found is None:
+        if header:
+            raise Unauthorized("登录已过期或令牌无效，请重新登录")
+        session.pop("token", None)
+        return
+    g.user, g.org = found
 
 
 def login_required(*roles: str) -> Callable:
