@@ -9,12 +9,14 @@ from services.common.db import Database
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
 from services.review import actions, deadlines, intake, verdicts, views
+from services.review.view_cache import ReviewViews
 
 
 class ReviewService(HealthMixin):
     name = "review"
 
     db = Database("review", "services.review")
+    review_views = ReviewViews()  # one per process: nameko makes a service instance per call
 
     @rpc
     def create_review(self, request: dict, rows: list[dict]) -> dict:
@@ -36,12 +38,12 @@ class ReviewService(HealthMixin):
             if announced:
                 self.db.add_event(session, *announced)
         with self.db.transaction() as session:
-            return views.review_view(session, review_id)
+            return self.review_views.get(session, review_id)
 
     @rpc
     def get_review(self, review_id: str) -> dict:
         with self.db.transaction() as session:
-            return views.review_view(session, review_id)
+            return self.review_views.get(session, review_id)
 
     @rpc
     def summary(self, review_id: str) -> dict:

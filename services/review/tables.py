@@ -28,6 +28,8 @@ reviews = sa.Table(
     sa.Column("verified", sa.Integer, nullable=False),  # rows with a final verdict
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    # bumped by triggers on any change to the review or its graduates, approvals and history
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
     sa.UniqueConstraint("school_code", "year", "season", "kind", name="reviews_one_per_season"),
 )
 

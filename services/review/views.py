@@ -23,7 +23,13 @@ def load(session: Session, review_id: str, lock: bool = False) -> dict:
 
 
 def review_view(session: Session, review_id: str) -> dict:
-    review = load(session, review_id)
+    """The review as GET /reviews/{id} shows it."""
+    return view_of(session, load(session, review_id))
+
+
+def view_of(session: Session, review: dict) -> dict:
+    """The view of a loaded review row, from its graduates, approvals and history."""
+    review_id = review["id"]
     unqualified = [dict(r) for r in session.execute(
         sa.select(graduates.c.row, graduates.c.name, graduates.c.id_number, graduates.c.reasons)
         .where(graduates.c.review_id == review_id, graduates.c.verdict == "unqualified")

@@ -1,0 +1,42 @@
+"""Review views remembered by version: a review page is read far more often than it changes.
+
+`reviews.version` is bumped by triggers on every change to a review, its graduates, approvals
+or history (migration 0005), so a remembered view is current exactly when its version is the
+review's version now. The view is stored under the version its own first read saw: if a change
+committed while it was built, the stored version is already behind and it is never served.
+"""
+from collections import OrderedDict
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.common.errors import NotFound
+from services.review.tables import reviews
+from services.review.views import load, view_of
+
+CAPACITY = 500
+
+
+class ReviewViews:
+    def __init__(self, capacity: int = CAPACITY):
+        self.capacity = capacity
+        self._views: OrderedDict[str, dict] = OrderedDict()
+
+    def get(self, session: Session, review_id: str) -> dict:
+        try:
+            version = session.execute(sa.select(reviews.c.version).where(reviews.c.id == review_id)).scalar()
+        except sa.exc.DataError:  # not a UUID
+            version = None
+        if version is None:
+            raise NotFound("找不到该毕业审核")
+        cached = self._views.get(review_id)
+        if cached is not None and cached["version"] == version:
+            self._views.move_to_end(review_id)
+            return cached["view"]
+        review = load(session, review_id)
+        view = view_of(session, review)
+        self._views[review_id] = {"version": review["version"], "view": view}
+        self._views.move_to_end(review_id)
+        while len(self._views) > self.capacity:
+            self._views.popitem(last=False)
+        return view
