@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.common import cells, vocab
+from services.common.copy import copy_rows
 from services.common.rowerrors import RowErrors
 from services.common.rows import RowReader
 from services.common.sheets import open_table, unusable
@@ -21,7 +22,6 @@ LONG_SHEET = ["身份证号", "姓名", "课程名称", "学期", "成绩"]
 CLASS_SHEET = ["身份证号", "姓名", "成绩"]
 OPTIONAL = ("补考成绩", "课程名称", "学期")
 BATCH = 5000
-FIELDS = ("row", "id_number", "name", "course", "term", "score", "word", "m_score", "m_word")
 
 
 def score(raw: object) -> tuple[float | None, str | None]:
@@ -54,15 +54,6 @@ def read_file(path: str, filename: str, course: str | None, term: int | None) ->
     return GradeRows(table.rows, table.columns, defaults)
 
 
-def _stage(session: Session, batch: list[tuple]) -> None:
-    columns = {f: [r[i] for r in batch] for i, f in enumerate(FIELDS)}
-    session.execute(sa.text("""
-        INSERT INTO incoming_grades SELECT * FROM unnest(
-            CAST(:row AS int[]), CAST(:id_number AS text[]), CAST(:name AS text[]), CAST(:course AS text[]),
-            CAST(:term AS smallint[]), CAST(:score AS numeric[]), CAST(:word AS text[]),
-            CAST(:m_score AS numeric[]), CAST(:m_word AS text[]))"""), columns)
-
-
 def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> int:
     """Check each row's cells and stage the good ones; returns how many were staged."""
     session.execute(sa.text("""
@@ -80,11 +71,11 @@ def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> in
             id_number, name, course, term, (s, w), makeup = values
             batch.append((number, id_number, name, course, term, s, w, *(makeup or (None, None))))
         if len(batch) >= BATCH:
-            _stage(session, batch)
+            copy_rows(session, "incoming_grades", batch)
             staged += len(batch)
             batch = []
     if batch:
-        _stage(session, batch)
+        copy_rows(session, "incoming_grades", batch)
         staged += len(batch)
     return staged
 
@@ -137,10 +128,25 @@ def import_rows(session: Session, school_code: str, grade_rows: GradeRows, sourc
         raise unusable("没有成绩数据（表头下面没有数据行）", source)
     check_staged(session, school_code, students_of, errors)
     errors.raise_if_any()
+    store(session, school_code)
+    return staged
+
+
+def store(session: Session, school_code: str) -> None:
+    """Write the staged grades: changed ones updated, new ones inserted, unchanged ones left alone
+    (a school re-imports its whole sheet after correcting a few cells)."""
+    session.execute(sa.text("""
+        UPDATE grading.grades g SET score = i.score, word = i.word, makeup_score = i.m_score,
+            makeup_word = i.m_word, updated_at = now()
+        FROM incoming_grades i
+        WHERE g.school_code = :school AND g.id_number = i.id_number AND g.course = i.course AND g.term = i.term
+          AND (g.score, g.word, g.makeup_score, g.makeup_word)
+              IS DISTINCT FROM (i.score, i.word, i.m_score, i.m_word)"""), {"school": school_code})
     session.execute(sa.text("""
         INSERT INTO grading.grades (school_code, id_number, course, term, score, word, makeup_score, makeup_word)
-        SELECT :school, id_number, course, term, score, word, m_score, m_word FROM incoming_grades
+        SELECT :school, i.id_number, i.course, i.term, i.score, i.word, i.m_score, i.m_word FROM incoming_grades i
+        WHERE NOT EXISTS (SELECT 1 FROM grading.grades g WHERE g.school_code = :school
+                          AND g.id_number = i.id_number AND g.course = i.course AND g.term = i.term)
         ON CONFLICT (school_code, id_number, course, term) DO UPDATE SET
             score = EXCLUDED.score, word = EXCLUDED.word, makeup_score = EXCLUDED.makeup_score,
             makeup_word = EXCLUDED.makeup_word, updated_at = now()"""), {"school": school_code})
-    return staged

@@ -118,3 +118,21 @@ def test_three_ways_to_import_grades(client, manager, students, engine):
         {"id_number": third["身份证号"], "name": third["姓名"], "course": "操行", "term": 1, "score": "101"}]})
     assert r.status_code == 422
     assert r.get_json()["errors"][0]["row"] == 1
+
+
+def test_a_reimported_sheet_writes_only_what_changed(client, manager, students, engine):
+    student = students[1]
+    rows = grade_rows(student)
+    assert upload(client, GRADES_URL, manager, xlsx(rows), "全校成绩.xlsx").status_code == 200
+    before = table_digest(engine, "grading.grades")
+
+    assert upload(client, GRADES_URL, manager, xlsx(rows), "全校成绩.xlsx").get_json()["imported"] == len(rows)
+    assert table_digest(engine, "grading.grades") == before  # not even updated_at moved
+
+    a, b = [i for i, r in enumerate(rows) if r["课程名称"] != "操行"][:2]
+    rows[a] = dict(rows[a], 成绩="良好")  # a score becomes a grade word
+    rows[b] = dict(rows[b], 成绩="55", 补考成绩="70")  # a make-up exam added
+    assert upload(client, GRADES_URL, manager, xlsx(rows), "全校成绩.xlsx").status_code == 200
+    grade = [stored_grade(engine, student["身份证号"], rows[i]["课程名称"], int(rows[i]["学期"])) for i in (a, b)]
+    assert tuple(grade[0]) == (None, "良好", None)
+    assert (float(grade[1].score), grade[1].word, float(grade[1].makeup_score)) == (55, None, 70)
