@@ -57,6 +57,62 @@ class RowReader:
             return None
         return value
 
+    def read_batch(self, batch: list[tuple[int, list | dict]],
+                   specs: list[tuple[str, Callable, tuple]]) -> list[tuple[int, tuple]]:
+        """Parse a batch of rows column by column, each spec (header, parser, args) a column: the
+        same values and errors as `get` row by row, for a fraction of the calls. Returns (row
+        number, values) of the rows without errors; every error is recorded, in row order."""
+        parsed = [self._column(batch, *spec) for spec in specs]
+        failed = sorted({i for column in parsed for i, (value, _) in enumerate(column) if value is _FAILED})
+        for i in failed:
+            self.start(batch[i][0], batch[i][1])
+            for (header, _, _), column in zip(specs, parsed, strict=True):
+                value, message = column[i]
+                if value is _FAILED:
+                    self.fail(header, message)
+        values = zip(*([value for value, _ in column] for column in parsed), strict=True)
+        if not failed:
+            return [(number, row) for (number, _), row in zip(batch, values, strict=True)]
+        skip = set(failed)
+        return [(number, row) for i, ((number, _), row) in enumerate(zip(batch, values, strict=True))
+                if i not in skip]
+
+    def _column(self, batch: list[tuple[int, list | dict]], header: str, parser: Callable,
+                args: tuple) -> list[tuple[object, str | None]]:
+        raws = self._raw_column(batch, header)
+        try:
+            memo = self._memos.setdefault((header, parser, args), {})
+        except TypeError:
+            return [self._parse(parser, raw, args) for raw in raws]
+        out = []
+        for raw in raws:
+            try:
+                key = (raw.__class__, raw)
+                outcome = memo.get(key)
+            except TypeError:
+                out.append(self._parse(parser, raw, args))
+                continue
+            if outcome is None:
+                outcome = self._parse(parser, raw, args)
+                if len(memo) < MEMO_LIMIT:
+                    memo[key] = outcome
+            out.append(outcome)
+        return out
+
+    def _raw_column(self, batch: list[tuple[int, list | dict]], header: str) -> list:
+        if batch and isinstance(batch[0][1], dict):
+            raws = [cells.get(header) for _, cells in batch]
+        else:
+            index = self.columns.get(header)
+            if index is None:
+                raws = [None] * len(batch)
+            else:
+                raws = [cells[index] if index < len(cells) else None for _, cells in batch]
+        if header in self.defaults:
+            default = self.defaults[header]
+            raws = [default if raw is None or raw == "" else raw for raw in raws]
+        return raws
+
     @staticmethod
     def _parse(parser: Callable, raw: object, args: tuple) -> tuple[object, str | None]:
         try:

@@ -60,8 +60,10 @@ def _find_header(rows: Iterator[list], expected: list[str],
 
 def _data_rows(rows: Iterator[list], start: int) -> Iterator[tuple[int, list]]:
     for number, cells in enumerate(rows, start=start):
-        if any(c not in ("", None) and str(c).strip() for c in cells):
-            yield number, cells
+        for cell in cells:  # a row counts when any cell holds more than blanks
+            if cell is not None and (cell.__class__ is not str or cell.strip()):
+                yield number, cells
+                break
 
 
 class _StreamingSheet:

@@ -6,7 +6,7 @@ each row's cells are checked as it is read and the good ones go in batches into 
 the checks that need the registry and the plan (unknown student, name, course outside the plan,
 duplicates) then run as a few set-based queries, so memory stays flat however large the file.
 """
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,6 +38,21 @@ def score(raw: object) -> tuple[float | None, str | None]:
     return round(number, 1), None
 
 
+COLUMNS = [("身份证号", cells.id_number, ()), ("姓名", cells.name, ()), ("课程名称", cells.required, ()),
+           ("学期", cells.integer, (1, 6, "学期")), ("成绩", score, ()), ("补考成绩", cells.optional, (score,))]
+
+
+def batches(rows: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 @dataclass
 class GradeRows:
     """Rows to import: lists indexed through `columns` (a file) or dicts by header (API records);
@@ -60,23 +75,13 @@ def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> in
         CREATE TEMP TABLE incoming_grades (row int, id_number text, name text, course text, term smallint,
             score numeric, word text, m_score numeric, m_word text) ON COMMIT DROP"""))
     reader = RowReader(errors, grade_rows.columns, grade_rows.defaults)
-    batch: list[tuple] = []
     staged = 0
-    for number, row in grade_rows.rows:
-        reader.start(number, row)
-        values = (reader.get("身份证号", cells.id_number), reader.get("姓名", cells.name),
-                  reader.get("课程名称", cells.required), reader.get("学期", cells.integer, 1, 6, "学期"),
-                  reader.get("成绩", score), reader.get("补考成绩", cells.optional, score))
-        if reader.ok:
-            id_number, name, course, term, (s, w), makeup = values
-            batch.append((number, id_number, name, course, term, s, w, *(makeup or (None, None))))
-        if len(batch) >= BATCH:
-            copy_rows(session, "incoming_grades", batch)
-            staged += len(batch)
-            batch = []
-    if batch:
-        copy_rows(session, "incoming_grades", batch)
-        staged += len(batch)
+    for batch in batches(grade_rows.rows, BATCH):
+        good = [(number, id_number, name, course, term, s, w, *(makeup or (None, None)))
+                for number, (id_number, name, course, term, (s, w), makeup) in reader.read_batch(batch, COLUMNS)]
+        if good:
+            copy_rows(session, "incoming_grades", good)
+        staged += len(good)
     return staged
 
 

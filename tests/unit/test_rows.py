@@ -59,3 +59,48 @@ def test_the_memo_stops_growing_at_its_limit(monkeypatch):
 def test_unhashable_parser_arguments_are_parsed_without_the_memo():
     values, errors = read([["M"], ["男"], ["x"]], cells.choice, ("男", "女"), {"M": "男"})
     assert [v for v, _ in values] == ["男", "男", None] and len(errors) == 1
+
+
+def test_reading_a_batch_by_column_gives_what_reading_row_by_row_gives():
+    import random
+
+    from services.grading.grade_import import COLUMNS
+    rng = random.Random(7)
+    pool = {  # (good cells, bad cells) per column
+        0: (["11010519491231002X", "110105194912310021", 110105194912310021], ["1101051949123100", None,
+                                                                               110105194912310021.0]),
+        1: (["张三", " 李 四 "], ["", None]),
+        2: (["语文", "数学"], ["", "  "]),
+        3: ([1, "2", 3.0], [7, "x", None]),
+        4: ([88, "59.5", "优秀", "良"], [101, "", None]),
+        5: (["", None, 70], ["差"]),
+    }
+
+    def cell(column):
+        good, bad = pool[column]
+        return rng.choice(bad if rng.random() < 0.04 else good)
+    header = {h: i for i, (h, _, _) in enumerate(COLUMNS)}
+    sheet = [(n, [cell(i) for i in range(6)][:rng.choice([4, 5, 6, 6, 6])]) for n in range(2, 400)]
+
+    by_row_errors = RowErrors("x")
+    reader = rows.RowReader(by_row_errors, header)
+    by_row = []
+    for number, cells_ in sheet:
+        reader.start(number, cells_)
+        values = tuple(reader.get(h, parser, *args) for h, parser, args in COLUMNS)
+        if reader.ok:
+            by_row.append((number, values))
+
+    by_batch_errors = RowErrors("x")
+    batch_reader = rows.RowReader(by_batch_errors, header)
+    by_batch = batch_reader.read_batch(sheet[:150], COLUMNS) + batch_reader.read_batch(sheet[150:], COLUMNS)
+
+    assert by_batch == by_row and len(by_row) > 10
+    assert by_batch_errors.items == by_row_errors.items and by_row_errors.total > 50
+
+
+def test_a_batch_of_dicts_takes_defaults_for_empty_cells():
+    reader = rows.RowReader(RowErrors("x"), defaults={"学期": 2})
+    batch = [(1, {"学期": ""}), (2, {"学期": "5"}), (3, {})]
+    good = reader.read_batch(batch, [("学期", cells.integer, (1, 6, "学期"))])
+    assert good == [(1, (2,)), (2, (5,)), (3, (2,))]
