@@ -1,5 +1,5 @@
 """Who may see and change which school's data."""
-from flask import g
+from flask import current_app, g
 
 from gateway import orgs as org_tree
 from gateway.db import connect
@@ -26,10 +26,22 @@ def school_for_change(code: str) -> dict:
 
 def require_visible_school(school_code: str) -> None:
     """404 unless the caller's subtree holds the school (for reviews and other school records)."""
-    with connect() as conn:
-        org = org_tree.get(conn, school_code)
-    if org is None or not org_tree.in_subtree(org, g.org):
+    path = org_path(school_code)
+    if path is None or not path.startswith(g.org["path"]):
         raise NotFound("找不到该记录，或您无权查看")
+
+
+def org_path(code: str) -> str | None:
+    """An organisation's place in the tree. Organisations are never moved or deleted, so a path
+    once read is remembered for the life of the process (unknown codes are asked again)."""
+    paths = current_app.extensions.setdefault("org_paths", {})
+    if code not in paths:
+        with connect() as conn:
+            org = org_tree.get(conn, code)
+        if org is None:
+            return None
+        paths[code] = org["path"]
+    return paths[code]
 
 
 def actor() -> dict:
