@@ -47,6 +47,15 @@ def plot(points: dict[int, dict[int, float]], province: dict[int, tuple[int, flo
     plt.close(fig)
 
 
+def speed(details: dict) -> str:
+    """The reference loop's time: the same code runs slower or faster as the host gives CPU."""
+    seconds = details.get("machine.reference_s")
+    if seconds is None:
+        return "not recorded"
+    return (f"a fixed single-core Python loop (`bench.run.reference_loop`) took {seconds:.2f} s; compare "
+            "it before comparing figures from different runs, since a virtual machine's cores vary")
+
+
 def noise(details: dict) -> str:
     """How much of the CPU other work took while verification and the gateway were measured."""
     runs = [*details.get("verify.cpu_s_1w", []), *details.get("verify.cpu_s_2w", [])]
@@ -80,6 +89,8 @@ def write(results: dict, notes: dict, details: dict, goals: dict, verdict, args,
         f"{platform.python_version()}; whole run {wall_s:.0f} s. Figures: `bench/results.json`.",
         "",
         f"Machine load: {noise(details) or 'not recorded'}.",
+        "",
+        f"Machine speed: {speed(details)}.",
         "",
         "| figure | value | goal | verdict |",
         "| --- | ---: | --- | --- |",

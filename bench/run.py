@@ -71,6 +71,15 @@ def on_sigterm(signum, frame) -> None:
     sys.exit(128 + signum)  # unwinds through the finally that stops every process the bench started
 
 
+def reference_loop() -> float:
+    """Seconds for a fixed pure-Python workload on one core: the machine's speed for this run."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i * i % 7
+    return round(time.perf_counter() - start, 3)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     quiet()
@@ -80,7 +89,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     results: dict[str, float | None] = dict.fromkeys(GOALS)
     notes: dict[str, str] = {}
-    details: dict = {}
+    details: dict = {"machine.reference_s": reference_loop()}
     try:
         plot = season.run(args, results, notes, details)
     except Exception as exc:  # set-up failed: nothing measurable; say why
