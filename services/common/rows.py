@@ -44,7 +44,7 @@ class RowReader:
             memo = self._memos.get((header, parser, args))
             if memo is None:
                 memo = self._memos[(header, parser, args)] = {}
-            key = (raw.__class__, raw)  # the class keeps True apart from 1, 1.5 from "1.5"
+            key = (raw.__class__, raw)  # the class keeps True (parsed as "True") apart from 1
             value, message = memo[key]
         except TypeError:  # unhashable arguments or cell (a list sent through the API): parse every time
             value, message = self._parse(parser, raw, args)
