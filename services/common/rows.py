@@ -29,29 +29,10 @@ class RowReader:
         self.ok = True
 
     def raw(self, header: str) -> object:
-        if isinstance(self.cells, dict):
-            value = self.cells.get(header)
-        else:
-            index = self.columns.get(header)
-            value = self.cells[index] if index is not None and index < len(self.cells) else None
-        if (value is None or value == "") and header in self.defaults:
-            return self.defaults[header]
-        return value
+        return self._raw_column([(self.number, self.cells)], header)[0]
 
     def get(self, header: str, parser: Callable, *args) -> object:
-        raw = self.raw(header)
-        try:
-            memo = self._memos.get((header, parser, args))
-            if memo is None:
-                memo = self._memos[(header, parser, args)] = {}
-            key = (raw.__class__, raw)  # the class keeps True (parsed as "True") apart from 1
-            value, message = memo[key]
-        except TypeError:  # unhashable arguments or cell (a list sent through the API): parse every time
-            value, message = self._parse(parser, raw, args)
-        except KeyError:
-            value, message = self._parse(parser, raw, args)
-            if len(memo) < MEMO_LIMIT:
-                memo[key] = (value, message)
+        value, message = self._outcomes([self.raw(header)], parser, args, header)[0]
         if value is _FAILED:
             self.fail(header, message)
             return None
@@ -79,17 +60,20 @@ class RowReader:
 
     def _column(self, batch: list[tuple[int, list | dict]], header: str, parser: Callable,
                 args: tuple) -> list[tuple[object, str | None]]:
-        raws = self._raw_column(batch, header)
+        return self._outcomes(self._raw_column(batch, header), parser, args, header)
+
+    def _outcomes(self, raws: list, parser: Callable, args: tuple, header: str) -> list[tuple[object, str | None]]:
+        """(value, None) or (_FAILED, message) per raw cell, each distinct cell parsed once per column."""
         try:
             memo = self._memos.setdefault((header, parser, args), {})
-        except TypeError:
+        except TypeError:  # unhashable parser arguments: parse every cell
             return [self._parse(parser, raw, args) for raw in raws]
         out = []
         for raw in raws:
             try:
-                key = (raw.__class__, raw)
+                key = (raw.__class__, raw)  # the class keeps True (parsed as "True") apart from 1
                 outcome = memo.get(key)
-            except TypeError:
+            except TypeError:  # an unhashable cell (a list sent through the API)
                 out.append(self._parse(parser, raw, args))
                 continue
             if outcome is None:
