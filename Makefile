@@ -6,7 +6,7 @@ GATEWAY_PORT ?= 8000
 TEST_DATABASE_URL ?= postgresql://root@127.0.0.1:5432/biye_test
 export GATEWAY_PORT
 
-.PHONY: venv up down run demo test lint admin bench status
+.PHONY: venv setup-demo setup-test up down run demo test test-unit lint admin bench status
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3.11 -m venv $(VENV)
@@ -16,7 +16,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-up: venv
+# Debian packages and local servers (deploy/setup.sh says what it does, and what is missing where it cannot)
+setup-demo:
+	@bash deploy/setup.sh demo
+
+setup-test:
+	@bash deploy/setup.sh test
+
+up: venv setup-demo
 	$(PY) -m deploy.local up
 
 down:
@@ -39,8 +46,12 @@ admin: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
-test: venv lint
+test: venv setup-test lint
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# the pure-logic tests alone, in seconds, for everyday work: no servers, no browser, no CUPS
+test-unit: venv
+	$(PY) -m pytest -p no:cacheprovider -m unit -q $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) -m bench.run $(BENCH_ARGS)

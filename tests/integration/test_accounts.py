@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from tests.integration.gateway_fixtures import ADMIN, PASSWORD, count, login
 from tests.support.processes import ROOT
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.mark.parametrize("school, chain, unit", [
     ("S1", ["610502", "6105", "61"], "05"),   # under a county

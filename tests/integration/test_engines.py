@@ -4,8 +4,6 @@ import sqlalchemy as sa
 
 from services.common import engines
 
-pytestmark = pytest.mark.integration
-
 
 def pooled_connection_killed_while_idle(database_url: str, ping_after: float, monkeypatch) -> sa.Engine:
     monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", ping_after)

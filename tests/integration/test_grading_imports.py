@@ -8,8 +8,6 @@ from tests.support.snapshots import table_digest
 from tests.support.uploads import upload
 from tests.support.workbooks import xlsx
 
-pytestmark = pytest.mark.integration
-
 SCHOOL = "S4"
 PLAN_URL = f"/api/v1/schools/{SCHOOL}/course-plans"
 GRADES_URL = f"/api/v1/schools/{SCHOOL}/grades"

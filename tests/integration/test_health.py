@@ -6,8 +6,6 @@ from gateway.app import create_app
 from tests.support import infra
 from tests.support.processes import ServiceProcess
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def own_vhost():

@@ -2,7 +2,6 @@
 import io
 import zipfile
 
-import pytest
 import sqlalchemy as sa
 
 from tests.integration.gateway_fixtures import login
@@ -10,9 +9,6 @@ from tests.support.people import student_row
 from tests.support.photos import photo
 from tests.support.uploads import upload
 from tests.support.workbooks import xlsx
-
-pytestmark = pytest.mark.integration
-
 
 
 def test_photos_zip_gets_a_verdict_per_file(client, province, stack, engine):

@@ -7,15 +7,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.common.errors import NotFound
 from services.review.view_cache import ReviewViews
-
-pytestmark = pytest.mark.integration
 
 CHAIN = '[{"code": "P", "name": "省教育厅", "kind": "province"}]'
 
 
-@pytest.fixture
-def review_id(stack, engine):
+def make_review(engine) -> str:
     """A draft review of two graduates, one qualified, written straight into the review schema."""
     rid = str(uuid.uuid4())
     with engine.begin() as conn:
@@ -34,6 +32,11 @@ def review_id(stack, engine):
                         CASE WHEN :verdict = 'unqualified' THEN '["语文第1学期不及格"]'::jsonb END, true)"""),
                 {"id": rid, "row": row, "verdict": verdict})
     return rid
+
+
+@pytest.fixture
+def review_id(stack, engine):
+    return make_review(engine)
 
 
 def view(engine, views: ReviewViews, review_id: str) -> dict:
@@ -77,9 +80,21 @@ def test_every_kind_of_change_shows_at_once(engine, review_id, change):
     assert shows(view(engine, views, review_id))
 
 
-def test_the_least_recently_read_view_is_dropped_at_capacity(engine, review_id, stack):
-    views = ReviewViews(capacity=1)
-    view(engine, views, review_id)
-    with pytest.raises(Exception, match="找不到"):
+def test_the_least_recently_read_view_is_dropped_at_capacity(engine, stack):
+    first, second, third = (make_review(engine) for _ in range(3))
+    views = ReviewViews(capacity=2)
+    kept = view(engine, views, first)
+    view(engine, views, second)
+    assert view(engine, views, first) is kept   # read again: now the most recent
+    view(engine, views, third)                  # over capacity: the least recently read goes
+    assert list(views._views) == [first, third]
+    assert view(engine, views, first) is kept
+
+
+def test_an_unknown_review_is_not_found_and_not_remembered(engine, stack):
+    views = ReviewViews()
+    with pytest.raises(NotFound, match="找不到"):
         view(engine, views, str(uuid.uuid4()))
-    assert list(views._views) == [review_id]
+    with pytest.raises(NotFound, match="找不到"):
+        view(engine, views, "not-a-uuid")
+    assert not views._views

@@ -11,8 +11,6 @@ from services.grading.plans import load as load_plans
 from tests.support.courses import PLAN
 from tests.support.people import student_row
 
-pytestmark = pytest.mark.integration
-
 SCHOOL = "EQ1"
 WORDS = ["优秀", "良好", "中等", "及格", "不及格", "合格", "不合格"]
 

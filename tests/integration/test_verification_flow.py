@@ -9,8 +9,6 @@ from tests.support.uploads import upload
 from tests.support.wait import until
 from tests.support.workbooks import xlsx
 
-pytestmark = pytest.mark.integration
-
 SCHOOL = "S3"
 CONDUCT_ONLY = {("中国特色社会主义", None), ("体育与健康", None), ("计算机基础", None), ("顶岗实习", None)}
 

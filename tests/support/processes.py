@@ -47,16 +47,20 @@ class ServiceProcess:
     def wait_consuming(self, timeout: float = 60) -> None:
         """Until this very process has connected its consumers (its log says so): for a second
         process of a running service, whose ping the first one could answer."""
+        self.wait_logged("Connected to amqp", timeout, what="consuming")
+
+    def wait_logged(self, text: str, timeout: float = 30, what: str = "") -> None:
+        """Until this run of the process has logged `text`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.service} exited: see {self.log_path}")
             with open(self.log_path, "rb") as log:
                 log.seek(self.log_offset)
-                if b"Connected to amqp" in log.read():
+                if text.encode() in log.read():
                     return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.service} exited: see {self.log_path}")
             time.sleep(0.2)
-        raise TimeoutError(f"{self.service} not consuming: see {self.log_path}")
+        raise TimeoutError(f"{self.service} never logged {what or text!r}: see {self.log_path}")
 
     def kill(self) -> None:
         """SIGKILL: the process gets no chance to clean up."""

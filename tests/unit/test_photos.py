@@ -180,7 +180,7 @@ def test_too_many_members_are_refused(tmp_path):
 
 
 def test_empty_zip_is_refused(tmp_path):
-    with pytest.raises(BadInput):
+    with pytest.raises(BadInput, match="没有找到照片"):
         check_upload(_zip(tmp_path, [("__MACOSX/._x", b"")]), "empty.zip", _known([]))
 
 

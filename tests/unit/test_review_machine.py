@@ -3,7 +3,7 @@ import itertools
 
 import pytest
 
-from services.common.errors import Conflict, Forbidden
+from services.common.errors import BadInput, Conflict, Forbidden
 from services.review import machine
 
 CHAIN = [{"code": "C", "name": "县教育局", "kind": "county"}, {"code": "B", "name": "市教育局", "kind": "city"},
@@ -83,6 +83,5 @@ def test_the_three_chain_shapes(chain, after):
 
 @pytest.mark.parametrize("reason", ["", "   ", None, "x" * 1001])
 def test_return_needs_a_written_reason(reason):
-    with pytest.raises(Exception) as err:
+    with pytest.raises(BadInput, match="原因"):
         machine.require_reason(reason)
-    assert "原因" in err.value.message

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Make this machine ready for `make demo` or `make test`; idempotent, quick when all is there.
+#   deploy/setup.sh demo   the font every certificate and form embeds; PostgreSQL and RabbitMQ running
+#   deploy/setup.sh test   also CUPS with a PDF test queue, Chromium for the browser tests, poppler,
+#                          and RabbitMQ's management API (the tests make their own virtual host)
+# Where something is missing and cannot be installed here (not root, no apt-get), it stops at once
+# with one line naming what is missing and the command that installs it.
+set -euo pipefail
+MODE=${1:-test}
+case "$MODE" in demo|test) ;; *) echo "用法: deploy/setup.sh demo|test" >&2; exit 2 ;; esac
+
+DEMO_PACKAGES="fonts-wqy-zenhei"
+TEST_PACKAGES="$DEMO_PACKAGES cups cups-client cups-bsd printer-driver-cups-pdf chromium chromium-driver poppler-utils"
+TEST_QUEUE=biye-test-pdf
+if [ "$MODE" = demo ]; then PACKAGES=$DEMO_PACKAGES; else PACKAGES=$TEST_PACKAGES; fi
+
+say() { echo "setup: $*"; }
+fail() { echo "setup: $*" >&2; exit 1; }
+
+# --- Debian packages --------------------------------------------------------------------------
+missing=$(for p in $PACKAGES; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"; done | xargs)
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    fail "缺少系统软件包: $missing —— 请以 root 运行: apt-get update && apt-get install -y --no-install-recommends $missing"
+  fi
+  say "installing $missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# --- PostgreSQL and RabbitMQ ------------------------------------------------------------------
+wait_for() {  # wait_for SECONDS COMMAND...
+  local seconds=$1; shift
+  for _ in $(seq "$seconds"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
+  return 1
+}
+
+if ! pg_isready -h 127.0.0.1 -q 2>/dev/null; then
+  cluster=$(ls /etc/postgresql 2>/dev/null | head -1)
+  [ -n "$cluster" ] && [ "$(id -u)" = 0 ] || fail "PostgreSQL 未在 127.0.0.1:5432 运行 —— 请启动它: pg_ctlcluster <版本> main start"
+  say "starting PostgreSQL $cluster"
+  pg_ctlcluster --skip-systemctl-redirect "$cluster" main start
+  wait_for 30 pg_isready -h 127.0.0.1 -q || fail "PostgreSQL 启动失败，见 /var/log/postgresql/"
+fi
+
+rabbitmq_up() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
+if ! rabbitmq_up; then
+  command -v rabbitmq-server >/dev/null && [ "$(id -u)" = 0 ] \
+    || fail "RabbitMQ 未在 127.0.0.1:5672 运行 —— 请启动它: rabbitmq-server -detached"
+  say "starting RabbitMQ"
+  rabbitmq-server -detached
+  wait_for 60 rabbitmq_up || fail "RabbitMQ 启动失败，见 /var/log/rabbitmq/"
+fi
+
+[ "$MODE" = test ] || exit 0
+
+# --- RabbitMQ's management API ----------------------------------------------------------------
+management_up() { curl -sf -u guest:guest http://127.0.0.1:15672/api/overview; }
+if ! management_up >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || fail "RabbitMQ 管理插件未启用 —— 请以 root 运行: rabbitmq-plugins enable rabbitmq_management"
+  say "enabling rabbitmq_management"
+  rabbitmq-plugins -q enable rabbitmq_management >/dev/null \
+    || fail "无法启用 RabbitMQ 管理插件 —— 请运行: rabbitmq-plugins enable rabbitmq_management"
+  wait_for 60 management_up || fail "RabbitMQ 管理接口 127.0.0.1:15672 未就绪"
+fi
+
+# --- CUPS with the PDF queue the printing tests send real jobs to -----------------------------
+cups_up() { lpstat -r 2>/dev/null | grep -q "scheduler is running"; }
+if ! cups_up; then
+  [ "$(id -u)" = 0 ] || fail "CUPS 未运行 —— 请以 root 运行: /usr/sbin/cupsd"
+  say "starting CUPS"
+  /usr/sbin/cupsd
+  wait_for 30 cups_up || fail "CUPS 启动失败，见 /var/log/cups/error_log"
+fi
+if ! lpstat -p "$TEST_QUEUE" >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || fail "缺少 CUPS 测试打印队列 $TEST_QUEUE —— 请以 root 运行: deploy/setup.sh test"
+  say "adding the CUPS queue $TEST_QUEUE"
+  lpadmin -p "$TEST_QUEUE" -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd
+fi
+if [ "$(id -u)" = 0 ]; then
+  cupsenable "$TEST_QUEUE"
+  cupsaccept "$TEST_QUEUE"
+fi
