@@ -1,11 +1,12 @@
 """Certificate numbers of a review, corrections, and the public verification (API.md)."""
 import re
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
-from gateway import access
+from gateway import access, audit
 from gateway.api.reviews import review_for_viewer
 from gateway.auth import login_required
+from gateway.db import connect
 from gateway.ratelimit import hit
 from services.common.errors import BadInput, Conflict
 
@@ -33,15 +34,34 @@ def review_certificates(review_id: str):
         for c in result["certificates"]])
 
 
+def reason_given(what: str) -> str:
+    body = request.get_json(silent=True) or {}
+    reason = str(body.get("reason") or "").strip() if isinstance(body, dict) else ""
+    if not reason:
+        raise BadInput(f"请写明{what}原因")
+    return reason
+
+
 @bp.post("/certificates/<number>/reissue")
 @login_required("province_admin", "province_reviewer")
 def reissue(number: str):
     """A correction: the number is voided with its reason and the student gets a new one."""
-    body = request.get_json(silent=True) or {}
-    reason = str(body.get("reason") or "").strip() if isinstance(body, dict) else ""
-    if not reason:
-        raise BadInput("请写明更正原因")
-    return jsonify(rpc().numbering.reissue(number, reason, access.actor()))
+    reason = reason_given("更正")
+    result = rpc().numbering.reissue(number, reason, access.actor())
+    with connect() as conn:
+        audit.record(conn, g.user, "certificate.reissue", number, {"reason": reason, "new_number": result["number"]})
+    return jsonify(result)
+
+
+@bp.post("/certificates/<number>/void")
+@login_required("province_admin", "province_reviewer")
+def void(number: str):
+    """Void a number issued in error, with its reason; the person holds no valid certificate after it."""
+    reason = reason_given("作废")
+    result = rpc().numbering.void(number, reason, access.actor())
+    with connect() as conn:
+        audit.record(conn, g.user, "certificate.void", number, {"reason": reason})
+    return jsonify(result)
 
 
 def verify_number(number: str, name: str) -> dict:

@@ -3,13 +3,14 @@ import datetime as dt
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from gateway import access
+from gateway import access, audit
 from gateway import orgs as org_tree
 from gateway.auth import login_required
 from gateway.db import connect
 from gateway.uploads import saved_upload
 from services.common import vocab
 from services.common.errors import BadInput, NotFound
+from services.common.idnumber import mask
 
 bp = Blueprint("reviews", __name__, url_prefix="/api/v1")
 
@@ -55,6 +56,12 @@ def create_review():
     with saved_upload((".xlsx", ".csv", ".xls")) as (path, filename):
         req["filename"] = filename
         opened = rpc().roster.create_review(req, path)
+    if opened.get("already_certified"):  # listed again after a number was issued: the province sees who
+        with connect() as conn:
+            audit.record(conn, g.user, "certificate.listed_again", opened["review_id"], {
+                "school_code": school["code"], "file": filename,
+                "rows": [{"row": r["row"], "id_number": mask(r["id_number"]), "holds": r["number"]}
+                         for r in opened["already_certified"]]})
     return jsonify({"review_id": opened["review_id"]}), 202
 
 

@@ -42,7 +42,7 @@ STATUS_NAMES = {
 ACTION_NAMES = {
     "create": "导入名单", "rebuild": "重新导入名单", "approve_major": "专业审核通过", "submit": "提交",
     "approve": "审核通过", "return": "退回修改", "numbered": "发放证书编号", "mark_printed": "标记已打印",
-    "stamp": "验印", "mark_graduated": "标记学籍已毕业",
+    "stamp": "验印", "mark_graduated": "标记学籍已毕业", "numbering_refused": "未发放证书编号",
 }
 REVIEWER_ROLES = {BUREAU_REVIEWER, PROVINCE_REVIEWER}
 ADMIN_ROLES = {PROVINCE_ADMIN, ORG_ADMIN}

@@ -23,7 +23,8 @@ VERIFICATION_COMPLETED = "verification_completed"
 # review → numbering: the province approved.  {review_id, generation, school_code, school_name, year,
 #   stamping_unit_code, students: [{seq, row, id_number, name, major_name}]}
 REVIEW_APPROVED = "review_approved"
-# numbering → review: numbers and dates were issued.  {review_id, count}
+# numbering → review: numbers and dates were issued; those who already held a valid number were refused one.
+#   {review_id, count, refused: [{row, seq, name, reason}]}
 CERTIFICATES_NUMBERED = "certificates_numbered"
 # review → roster: the school marked the cohort graduated.  {review_id, school_code, id_numbers}
 COHORT_GRADUATED = "cohort_graduated"

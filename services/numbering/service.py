@@ -26,17 +26,26 @@ class NumberingService(HealthMixin):
     def on_review_approved(self, session, payload: dict) -> None:
         """Numbers for an approved review, once, however often the event comes."""
         try:
-            with session.begin_nested():  # running out undoes the reservation, not the record of it
-                count = allocation.allocate(session, payload)
+            result = allocation.allocate(session, payload)  # a savepoint: running out undoes the reservation
         except allocation.SequenceExhausted as exc:
             log.error("numbering review %s failed: %s", payload["review_id"], exc.message)
             session.execute(insert(failures).values(review_id=payload["review_id"], message=exc.message)
                             .on_conflict_do_nothing())
             return
         fault_point("mid_allocation")  # fault tests: numbers inserted, transaction not committed
-        if count:
-            self.db.add_event(session, events.CERTIFICATES_NUMBERED,
-                              {"review_id": payload["review_id"], "count": count})
+        for refusal in result.refused:
+            log.warning("review %s: %s (%s) already holds %s; no second number", payload["review_id"],
+                        refusal["name"], refusal["id_number"][:6], refusal["holder"]["number"])
+        if result.count or result.refused:
+            self.db.add_event(session, events.CERTIFICATES_NUMBERED, {
+                "review_id": payload["review_id"], "count": result.count,
+                "refused": [{k: r[k] for k in ("row", "seq", "name", "reason")} for r in result.refused]})
+
+    @rpc
+    def holders(self, id_numbers: list[str]) -> dict[str, dict]:
+        """{id_number: {number, school_name, issue_date}} of these people who hold a valid certificate."""
+        with self.db.transaction() as session:
+            return allocation.holders(session, list(id_numbers))
 
     @rpc
     def certificates(self, review_id: str) -> dict:
@@ -52,6 +61,14 @@ class NumberingService(HealthMixin):
             new_number = allocation.reissue(session, number, reason, actor["username"])
         log.info("%s reissued %s as %s: %s", actor["username"], number, new_number, reason)
         return {"number": new_number, "replaces": number}
+
+    @rpc
+    def void(self, number: str, reason: str, actor: dict) -> dict:
+        """Void a number issued in error; the person may then be listed and numbered again."""
+        with self.db.transaction() as session:
+            allocation.void(session, number, reason, actor["username"])
+        log.info("%s voided %s: %s", actor["username"], number, reason)
+        return {"number": number, "status": "void"}
 
     @rpc
     def verify(self, number: str, name: str) -> dict:

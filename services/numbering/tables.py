@@ -32,7 +32,9 @@ certificates = sa.Table(
     sa.Column("replaces", sa.String(11)),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.UniqueConstraint("unit_code", "year", "sequence", name="certificates_unit_year_sequence"),
-    sa.Index("certificates_one_valid_per_student", "review_id", "id_number", unique=True,
+    # One graduate, one certificate: a person holds at most one valid number, whatever the review,
+    # school or year (a reissue voids the old number before it inserts the new one).
+    sa.Index("certificates_one_valid_per_person", "id_number", unique=True,
              postgresql_where=sa.text("status = 'valid'")),
 )
 

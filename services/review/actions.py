@@ -4,7 +4,7 @@ The review row is locked first, so two reviewers acting at once are served one a
 the second finds the state already moved on and gets 409 or 403, never a second approval.
 """
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
 from services.common import events
@@ -124,10 +124,26 @@ def approved_payload(session: Session, review: dict) -> dict:
                           "major_name": r.major_name} for i, r in enumerate(rows, start=1)]}
 
 
-def mark_numbered(session: Session, review_id: str, count: int) -> None:
+def mark_numbered(session: Session, review_id: str, count: int, refused: list[dict]) -> None:
+    """Numbers were issued. Students refused one (they already hold a valid certificate) become
+    unqualified with numbering's reason, and the history says who and why."""
     review = load(session, review_id, lock=True)
     if review["status"] != states.APPROVED:
         return
+    for refusal in refused:
+        session.execute(graduates.update()
+                        .where(graduates.c.review_id == review_id, graduates.c.row == refusal["row"])
+                        .values(verdict="unqualified", scores=None,
+                                reasons=sa.func.coalesce(graduates.c.reasons, sa.cast([], JSONB))
+                                + sa.cast([refusal["reason"]], JSONB)))
     system = {"name": "系统", "username": "system", "org_name": "证书编号"}
-    record(session, review, system, states.NUMBERED, "numbered", f"已发放{count}个毕业证书编号")
-    _set(session, review, status=states.NUMBERED)
+    text = f"已发放{count}个毕业证书编号"
+    if refused:
+        who = "、".join(f"第{r['row']}行{r['name']}" for r in refused)
+        text += f"；{len(refused)}人已有有效毕业证书，未再发放编号：{who}"
+    if count:
+        record(session, review, system, states.NUMBERED, "numbered", text)
+        _set(session, review, status=states.NUMBERED)
+    else:
+        record(session, review, system, states.APPROVED, "numbering_refused", text)
+        _set(session, review)

@@ -26,6 +26,7 @@ def open_review(session: Session, request: dict, rows: list[dict]) -> dict:
     if existing and existing["status"] != states.DRAFT:
         raise Conflict(f"本校{label}的毕业审核已提交（{states.NAMES.get(existing['status'], existing['status'])}），"
                        "不能重建；如需修改，请由审核单位退回后再重新导入")
+    mark_listed_elsewhere(session, existing["id"] if existing else None, rows)
     settled = sum(1 for r in rows if r["student"] is None)
     values = dict(status=states.DRAFT, chain=request["chain"], chain_pos=None, school_name=request["school_name"],
                   stamping_unit_code=request["stamping_unit_code"], stamping_org_code=request.get("stamping_org_code"),
@@ -53,6 +54,29 @@ def open_review(session: Session, request: dict, rows: list[dict]) -> dict:
         for r in rows if r["student"] is not None
     ]
     return {"review_id": review_id, "generation": generation, "to_verify": to_verify}
+
+
+def mark_listed_elsewhere(session: Session, this_review: str | None, rows: list[dict]) -> None:
+    """A student is never in two open reviews at once (a 正常验印 and a 补验印, or two schools' lists
+    after a transfer): a row already listed in another review not yet numbered gets the reason.
+    A row whose student already holds a certificate has its reason already: that one says it all."""
+    ids = list({r["id_number"] for r in rows if r["id_valid"] and not r.get("certified")})
+    if not ids:
+        return
+    query = (sa.select(graduates.c.id_number, reviews.c.school_name, reviews.c.year, reviews.c.season,
+                       reviews.c.kind, reviews.c.status)
+             .join(reviews, reviews.c.id == graduates.c.review_id)
+             .where(graduates.c.id_number.in_(ids), reviews.c.status.notin_(states.AFTER_NUMBERING)))
+    if this_review:
+        query = query.where(reviews.c.id != this_review)
+    elsewhere = {r.id_number: r for r in session.execute(query)}
+    for row in rows:
+        other = elsewhere.get(row["id_number"]) if row["id_valid"] and not row.get("certified") else None
+        if other is not None:
+            row["reasons"].append(
+                f"该生已列入{other.school_name}{other.year}年{other.season}{other.kind}的毕业审核"
+                f"（{states.NAMES.get(other.status, other.status)}），同一学生不能同时列入两个毕业审核；"
+                "如确需在此办理，请先在那份名单中删除该生并重新导入那份名单")
 
 
 def _store_rows(session: Session, review_id: str, generation: int, rows: list[dict]) -> None:

@@ -90,5 +90,5 @@ class ReviewService(HealthMixin):
     @event_handler("numbering", events.CERTIFICATES_NUMBERED, requeue_on_error=True)
     @handle_once("review.on_certificates_numbered")
     def on_certificates_numbered(self, session, payload: dict) -> None:
-        """Numbers are issued: the school may print."""
-        actions.mark_numbered(session, payload["review_id"], payload["count"])
+        """Numbers are issued: the school may print; anyone refused a second number is shown why."""
+        actions.mark_numbered(session, payload["review_id"], payload["count"], payload.get("refused", []))

@@ -7,6 +7,8 @@ NUMBERED = "numbered"
 PRINTED = "printed"
 STAMPED = "stamped"
 ISSUED = "issued"
+# Numbers are issued: the review's list is settled, and a student not numbered in it may be listed again.
+AFTER_NUMBERING = (NUMBERED, PRINTED, STAMPED, ISSUED)
 
 
 def pending(level_kind: str) -> str:

@@ -50,6 +50,7 @@ graduates = sa.Table(
     sa.Column("reasons", JSONB),  # all reasons known so far, intake and grades
     sa.Column("graded", sa.Boolean, nullable=False),  # grades verified, or nothing to verify
     sa.Column("scores", JSONB),  # qualified: per-category composites and grades
+    sa.Index("graduates_by_id_number", "id_number"),  # is a listed student in another open review?
 )
 
 history = sa.Table(

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.common import cells, columns, idnumber, vocab
+from services.common.certificates import already_certified
 from services.common.sheets import open_table, unusable
 from services.roster.tables import majors, photos, students
 
@@ -58,6 +59,23 @@ def read(path: str, filename: str) -> list[dict]:
     if not rows:
         raise unusable("名单中没有学生（表头下面没有数据行）", filename)
     return rows
+
+
+def valid_ids(rows: list[dict]) -> list[str]:
+    return list({r["id_number"] for r in rows if r["id_valid"]})
+
+
+def mark_certified(rows: list[dict], holders: dict[str, dict]) -> list[dict]:
+    """One graduate, one certificate: a listed student who holds a valid number (any review, school or
+    year; `holders` as numbering answers) gets the reason. Returns those rows, for the audit log."""
+    found = []
+    for row in rows:
+        holder = holders.get(row["id_number"]) if row["id_valid"] else None
+        if holder is not None:
+            row["reasons"].append(already_certified(holder))
+            row["certified"] = holder["number"]
+            found.append({"row": row["row"], "id_number": row["id_number"], "number": holder["number"]})
+    return found
 
 
 def _has_photo():

@@ -17,6 +17,7 @@ class RosterService(HealthMixin):
 
     db = Database("roster", "services.roster")
     review = RpcProxy("review")
+    numbering = RpcProxy("numbering")
 
     @rpc
     def template(self, kind: str) -> str:
@@ -61,12 +62,13 @@ class RosterService(HealthMixin):
         rows = graduates.read(path, request["filename"])
         with self.db.transaction() as session:
             graduates.match_registry(session, request["school_code"], rows)
+        certified = graduates.mark_certified(rows, self.numbering.holders(graduates.valid_ids(rows)))
         opened = self.review.create_review(request, rows)
         with self.db.transaction() as session:
             session.execute(imports.insert().values(
                 school_code=request["school_code"], kind="graduates", filename=request["filename"],
                 username=request["actor"]["username"], rows=len(rows), details=opened))
-        return opened
+        return {**opened, "already_certified": certified}
 
     @event_handler("review", events.COHORT_GRADUATED, requeue_on_error=True)
     @handle_once("roster.on_cohort_graduated")

@@ -10,8 +10,6 @@ from tests.support.uploads import upload
 from tests.support.wait import until
 from tests.support.workbooks import xlsx
 
-pytestmark = pytest.mark.integration
-
 SCHOOL = "W1"
 STUDENTS = 1200  # five chunks
 GRADING = ("services.grading.service:GradingService", "grading", "services/grading/config.yml")
@@ -33,7 +31,7 @@ def school(app, province, stack):
         "username": "w1_manager", "password": PASSWORD, "name": "钱老师", "phone": "0913-1111111",
         "org_code": SCHOOL, "roles": ["school_graduation_manager"]}).status_code == 201
     manager = login(client, "w1_manager")
-    students = [student_row(n) for n in range(1000, 1000 + STUDENTS)]
+    students = [student_row(n) for n in range(2200, 2200 + STUDENTS)]
     assert upload(client, f"/api/v1/schools/{SCHOOL}/students", manager, xlsx(students), "学籍.xlsx").status_code == 200
     assert upload(client, f"/api/v1/schools/{SCHOOL}/course-plans", manager, xlsx(plan_rows()),
                   "课程设置.xlsx").status_code == 200

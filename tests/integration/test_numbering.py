@@ -3,7 +3,6 @@ public verification discloses nothing else."""
 import random
 import uuid
 
-import pytest
 import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -12,15 +11,15 @@ from tests.integration.gateway_fixtures import login
 from tests.support.season import approve_all_majors, verified_review
 from tests.support.wait import until
 
-pytestmark = pytest.mark.integration
-
 NUMBERING = ("services.numbering.service:NumberingService", "numbering", "services/numbering/config.yml")
 
 
 def approval(year: int, unit: str, count: int, review_id: str | None = None) -> dict:
-    return {"event_id": str(uuid.uuid4()), "review_id": review_id or str(uuid.uuid4()), "generation": 1,
+    """A province approval of `count` people of its own (ID numbers made from the review's id)."""
+    review_id = review_id or str(uuid.uuid4())
+    return {"event_id": str(uuid.uuid4()), "review_id": review_id, "generation": 1,
             "school_code": "S-TEST", "school_name": "测试学校", "year": year, "stamping_unit_code": unit,
-            "students": [{"seq": i, "row": i + 1, "id_number": f"{i:018d}", "name": f"学生{i}",
+            "students": [{"seq": i, "row": i + 1, "id_number": f"T{review_id[:8]}{i:09d}", "name": f"学生{i}",
                           "major_name": "计算机应用"} for i in range(1, count + 1)]}
 
 
