@@ -10,8 +10,8 @@ MODE=${1:-test}
 case "$MODE" in demo|test) ;; *) echo "用法: deploy/setup.sh demo|test" >&2; exit 2 ;; esac
 
 DEMO_PACKAGES="fonts-wqy-zenhei"
-TEST_PACKAGES="$DEMO_PACKAGES cups cups-client cups-bsd printer-driver-cups-pdf chromium chromium-driver poppler-utils"
-TEST_QUEUE=biye-test-pdf
+TEST_PACKAGES="$DEMO_PACKAGES cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf chromium chromium-driver poppler-utils"
+TEST_QUEUES="biye-test-pdf biye-agent-pdf"  # the printing service's own CUPS; a print site's, for the agent
 if [ "$MODE" = demo ]; then PACKAGES=$DEMO_PACKAGES; else PACKAGES=$TEST_PACKAGES; fi
 
 say() { echo "setup: $*"; }
@@ -74,12 +74,14 @@ if ! cups_up; then
   /usr/sbin/cupsd
   wait_for 30 cups_up || fail "CUPS 启动失败，见 /var/log/cups/error_log"
 fi
-if ! lpstat -p "$TEST_QUEUE" >/dev/null 2>&1; then
-  [ "$(id -u)" = 0 ] || fail "缺少 CUPS 测试打印队列 $TEST_QUEUE —— 请以 root 运行: deploy/setup.sh test"
-  say "adding the CUPS queue $TEST_QUEUE"
-  lpadmin -p "$TEST_QUEUE" -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd
-fi
-if [ "$(id -u)" = 0 ]; then
-  cupsenable "$TEST_QUEUE"
-  cupsaccept "$TEST_QUEUE"
-fi
+for queue in $TEST_QUEUES; do
+  if ! lpstat -p "$queue" >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || fail "缺少 CUPS 测试打印队列 $queue —— 请以 root 运行: deploy/setup.sh test"
+    say "adding the CUPS queue $queue"
+    lpadmin -p "$queue" -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd 2>/dev/null
+  fi
+  if [ "$(id -u)" = 0 ]; then
+    cupsenable "$queue"
+    cupsaccept "$queue"
+  fi
+done

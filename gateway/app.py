@@ -5,6 +5,7 @@ from gateway import errors
 from gateway.api import accounts as accounts_api
 from gateway.api import certificates as certificates_api
 from gateway.api import documents as documents_api
+from gateway.api import print_sites as print_sites_api
 from gateway.api import reviews as reviews_api
 from gateway.api import school_data as school_data_api
 from gateway.api import system as system_api
@@ -53,5 +54,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reviews_api.bp)
     app.register_blueprint(certificates_api.bp)
     app.register_blueprint(documents_api.bp)
+    app.register_blueprint(print_sites_api.bp)
     app.register_blueprint(web_views.bp)
     return app

@@ -1,38 +1,25 @@
 """Documents (API.md "Documents"): certificates and the stamping office's forms as files, print
 profiles, and print jobs sent to the printing service's CUPS."""
-import os
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, current_app, g, jsonify, request
 
-from gateway import access
+from gateway import access, audit
+from gateway import orgs as org_tree
+from gateway.api.print_sites import site_for_school
 from gateway.api.reviews import review_for_viewer
 from gateway.auth import login_required
+from gateway.db import connect
+from gateway.rendered import MIMETYPES, send_rendered
 from services.common.errors import BadInput, NotFound
-from services.common.settings import setting
 from services.printing.errors import PrinterUnavailable  # noqa: F401  (registers the 503 for RPC answers)
 
 bp = Blueprint("documents", __name__, url_prefix="/api/v1")
 
 RENDER_TIMEOUT = 300  # seconds: a season's certificates, photos included, are rendered in one call
-MIMETYPES = {"pdf": "application/pdf",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def rpc():
     return current_app.extensions["rpc"]
-
-
-def _send_rendered(path: str, filename: str, fmt: str):
-    """Send a file the printing service wrote under UPLOAD_DIR/rendered, and remove it afterwards."""
-    directory = os.path.realpath(os.path.join(setting("UPLOAD_DIR"), "rendered"))
-    real = os.path.realpath(path)
-    if os.path.dirname(real) != directory or not os.path.isfile(real):
-        raise NotFound("生成的文件不见了，请重试")
-    response = send_file(real, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=filename,
-                         max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    response.call_on_close(lambda: os.path.exists(real) and os.remove(real))
-    return response
 
 
 def _seqs(raw: str | None) -> list[int] | None:
@@ -59,7 +46,7 @@ def certificates_pdf(review_id: str):
     done = rpc().with_timeout(RENDER_TIMEOUT).printing.render_certificates(
         review_id, request.args.get("profile") or None, _seqs(request.args.get("only_seq")),
         _flag(request.args.get("preview"), "preview"))
-    return _send_rendered(done["path"], done["filename"], "pdf")
+    return send_rendered(done["path"], done["filename"], "pdf")
 
 
 @bp.get("/reviews/<review_id>/forms/<form>.<fmt>")
@@ -70,7 +57,7 @@ def form_file(review_id: str, form: str, fmt: str):
     if fmt not in MIMETYPES:
         raise NotFound(f"表格只能导出为 pdf 或 xlsx，不能是“{fmt}”")
     done = rpc().with_timeout(RENDER_TIMEOUT).printing.render_form(review_id, form, fmt)
-    return _send_rendered(done["path"], done["filename"], fmt)
+    return send_rendered(done["path"], done["filename"], fmt)
 
 
 @bp.get("/schools/<school_code>/print-profiles")
@@ -102,7 +89,8 @@ def printers():
 @bp.post("/reviews/<review_id>/print-jobs")
 @login_required()
 def submit_print_job(review_id: str):
-    """Print certificates or forms {printer, profile, what: certificates|forms, only_seq, forms, copies}: 202."""
+    """Print certificates or forms {site, printer, profile, what: certificates|forms, only_seq, forms, copies,
+    reprint_reason}: 202. With `site`, the job goes to that print site's agent."""
     review = review_for_viewer(review_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -116,8 +104,25 @@ def submit_print_job(review_id: str):
     profile = body.get("profile")
     if profile is not None and not isinstance(profile, str):
         raise BadInput("profile 应为打印方案的名称")
+    site_id = body.get("site")
+    if site_id is not None:
+        if not isinstance(site_id, str):
+            raise BadInput("site 应为打印点的编号（site_id）")
+        with connect() as conn:
+            school = org_tree.get(conn, review["school_code"])
+        site_for_school(site_id, school)
+    reprint = body.get("reprint_reason")
+    if reprint is not None:
+        if not isinstance(reprint, str) or not reprint.strip() or not body.get("only_seq"):
+            raise BadInput("重新打印须写明原因（reprint_reason），并用 only_seq 指明要重印的序号")
+        reprint = reprint.strip()[:500]
     job_id = rpc().printing.submit_print_job(review_id, printer.strip(), profile, what, body.get("only_seq"),
-                                             access.actor(), body.get("forms"), body.get("copies"))
+                                             access.actor(), body.get("forms"), body.get("copies"), site_id,
+                                             reprint)
+    if reprint:
+        with connect() as conn:
+            audit.record(conn, g.user, "print_job.reprint", job_id, {
+                "review_id": review_id, "only_seq": body.get("only_seq"), "reason": reprint, "site": site_id})
     return jsonify({"job_id": job_id}), 202
 
 

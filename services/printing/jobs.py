@@ -19,8 +19,9 @@ DEFAULT_FORMS = ["register", "namelist"]  # what the stamping office needs, in t
 FORM_COPIES = 3
 MAX_COPIES = 10
 
-QUEUED, RENDERING, SENT, DONE, FAILED = "queued", "rendering", "sent", "done", "failed"
-STATE_NAMES = {QUEUED: "排队中", RENDERING: "正在生成", SENT: "已送打印机", DONE: "已打印", FAILED: "失败"}
+QUEUED, RENDERING, SENT, PRINTING, DONE, FAILED = "queued", "rendering", "sent", "printing", "done", "failed"
+STATE_NAMES = {QUEUED: "排队中", RENDERING: "正在生成", SENT: "已送打印机", PRINTING: "正在打印", DONE: "已打印",
+               FAILED: "失败"}
 INTERRUPTED = "上次处理该打印任务时服务中断，无法确定是否已送到打印机；请检查打印机，如未打印请重新提交"
 
 
@@ -48,11 +49,12 @@ def check_request(what: str, only_seq, chosen_forms, copies) -> dict:
 
 
 def create(session: Session, review: dict, printer: str, what: str, profile: str | None, options: dict,
-           username: str) -> str:
+           username: str, site_id: str | None = None, reprint_reason: str | None = None) -> str:
     job_id = str(uuid.uuid4())
     session.execute(print_jobs.insert().values(
         id=job_id, review_id=review["id"], school_code=review["school_code"], printer=printer, what=what,
-        profile=profile, state=QUEUED, requested_by=username, **options))
+        profile=profile, state=QUEUED, requested_by=username, site_id=site_id, reprint_reason=reprint_reason,
+        **options))
     return job_id
 
 
@@ -71,6 +73,8 @@ def view(job: dict) -> dict:
             "profile": job["profile"], "only_seq": job["only_seq"], "forms": job["forms"], "copies": job["copies"],
             "state": job["state"], "state_name": STATE_NAMES[job["state"]], "cups_job_id": job["cups_job_id"],
             "pages": job["pages"], "error": job["error"], "requested_by": job["requested_by"],
+            "site": job["site_id"], "sheets_total": job["sheets_total"], "sheets_printed": job["sheets_printed"],
+            "reason": job["reason"] or job["error"], "reprint_reason": job["reprint_reason"],
             "created_at": job["created_at"].isoformat(), "updated_at": job["updated_at"].isoformat()}
 
 

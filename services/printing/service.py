@@ -1,6 +1,7 @@
 """PDF/XLSX rendering of certificates and forms, and print jobs sent to CUPS."""
 import logging
 import os
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from nameko.dependency_providers import Config
@@ -13,10 +14,12 @@ from services.common.db import Database
 from services.common.errors import BadInput, NotFound, ServiceError
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
-from services.printing import cups, documents, jobs, profiles
+from services.printing import cups, documents, jobs, profiles, site_jobs, sites
+from services.printing.broker import STATUS_EXCHANGE, BrokerAdmin, site_queue, vhost_of
 from services.printing.errors import PrinterUnavailable
 from services.printing.forms import needs_numbers
 from services.printing.sources import Sources
+from services.printing.status import site_of, site_status
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +90,96 @@ class PrintingService(HealthMixin):
         except cups.CupsError as exc:
             raise PrinterUnavailable(exc.message) from None
 
+    def _broker(self) -> BrokerAdmin:
+        return BrokerAdmin(self.config.get("RABBIT_API", "http://127.0.0.1:15672/api"),
+                           self.config.get("RABBIT_ADMIN_USER", "guest"),
+                           self.config.get("RABBIT_ADMIN_PASSWORD", "guest"),
+                           vhost_of(self.config["AMQP_URI"]))
+
+    @rpc
+    def register_site(self, org_code: str, name: str, actor: dict) -> dict:
+        """A print site for an organisation; its agent's credentials are in the answer, this once."""
+        with self.db.transaction() as session:
+            site, secret = sites.create(session, org_code, name, actor["username"])
+            self._broker().add_site(site["id"], secret)  # a broker failure rolls the site back
+        base = self.config.get("AGENT_BROKER_URL", "amqp://127.0.0.1:5672").rstrip("/")
+        scheme, _, host = base.partition("://")
+        vhost = quote(vhost_of(self.config["AMQP_URI"]), safe="")
+        log.info("%s registered print site %s (%s) for %s", actor["username"], site["id"], name, org_code)
+        return {**sites.view(site), "credentials": {
+            "site_id": site["id"], "broker_user": site["broker_user"], "broker_password": secret,
+            "amqp_uri": f"{scheme}://{site['broker_user']}:{secret}@{host}/{vhost}",
+            "queue": site_queue(site["id"]), "status_exchange": STATUS_EXCHANGE}}
+
+    @rpc
+    def revoke_site(self, site_id: str, actor: dict) -> dict:
+        """Revoke a site: its broker user goes at once (connections closed), its jobs can no longer be fetched."""
+        with self.db.transaction() as session:
+            site = sites.revoke(session, site_id)
+            self._broker().remove_site(site_id)
+        log.info("%s revoked print site %s", actor["username"], site_id)
+        return sites.view(site)
+
+    @rpc
+    def print_sites(self, org_codes: list[str] | None = None) -> list[dict]:
+        """Sites (of these organisations, or all) with their printers, online or not, last seen."""
+        with self.db.transaction() as session:
+            return sites.listing(session, org_codes)
+
+    @rpc
+    def print_site(self, site_id: str) -> dict:
+        with self.db.transaction() as session:
+            return sites.view(sites.load(session, site_id))
+
+    @site_status
+    def on_site_status(self, body: dict, routing_key: str) -> None:
+        """A heartbeat (the site's printers) or a job's progress, from the site the routing key names."""
+        site_id = site_of(routing_key)
+        if site_id is None or not isinstance(body, dict):
+            return
+        with self.db.transaction() as session:
+            if body.get("type") == "heartbeat" and isinstance(body.get("printers"), list):
+                sites.heartbeat(session, site_id, body["printers"])
+            elif body.get("type") == "job":
+                site_jobs.report(session, site_id, body)
+
+    @rpc
+    def job_part(self, job_id: str, part: int, token: str) -> dict:
+        """Part `part` of a site job as a PDF under UPLOAD_DIR/rendered, for the agent holding its token."""
+        with self.db.transaction() as session:
+            job = jobs.load(session, job_id)
+        what = site_jobs.part_of(job, part, token)
+        if job["what"] == "certificates":
+            done = self._render_certificates(job["review_id"], job["profile"], what, False, job["printer"])
+            return {"path": done["path"], "filename": f"{job['id']}-{part}.pdf"}
+        _, data, _ = documents.form(self._sources(), job["review_id"], what[0], "pdf")
+        return {"path": documents.write(self._upload_dir(), f"{job['id']}-{part}", "pdf", data),
+                "filename": f"{job['id']}-{part}.pdf"}
+
+    def _submit_to_site(self, review: dict, site_id: str, printer: str, profile: str | None, what: str,
+                        options: dict, actor: dict, reprint_reason: str | None) -> str:
+        with self.db.transaction() as session:
+            sites.printer_of(sites.active(session, site_id), printer)
+        if what == "certificates":
+            sheets = [c["seq"] for c in self._sources().certificates(review["id"], options["only_seq"])]
+            profile = self._profile(review["school_code"], profile, printer)["name"]
+        else:
+            sheets, profile = options["forms"], None
+        with self.db.transaction() as session:
+            job_id = jobs.create(session, review, printer, what, profile, options, actor["username"], site_id,
+                                 reprint_reason)
+            site_jobs.announce(session, jobs.load(session, job_id), sheets, self.db.add_event)
+        log.info("%s submitted print job %s (%s, %d sheets) of review %s to site %s printer %s", actor["username"],
+                 job_id, what, len(sheets), review["id"], site_id, printer)
+        return job_id
+
     @rpc
     def submit_print_job(self, review_id: str, printer: str, profile: str | None, what: str,
                          only_seq: list | None, actor: dict, forms: list | None = None,
-                         copies: int | None = None) -> str:
-        """Store a print job and announce it; the handler below renders and sends it. Returns its id."""
+                         copies: int | None = None, site_id: str | None = None,
+                         reprint_reason: str | None = None) -> str:
+        """Store a print job and announce it: to a print site's agent, or (no site) to the CUPS beside
+        this service, whose handler below renders and sends it. Returns its id."""
         options = jobs.check_request(what, only_seq, forms, copies)
         printer = (printer or "").strip()
         if not printer:
@@ -100,6 +188,8 @@ class PrintingService(HealthMixin):
         review = src.get_review(review_id)
         if what == "certificates" or any(needs_numbers(n) for n in options["forms"] or []):
             src.certificates(review_id, options["only_seq"])  # 409 now rather than a failed job later
+        if site_id:
+            return self._submit_to_site(review, site_id, printer, profile, what, options, actor, reprint_reason)
         try:
             known = cups.printer_exists(printer)
         except cups.CupsError as exc:

@@ -35,5 +35,28 @@ print_jobs = sa.Table(
     sa.Column("requested_by", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    # a job for a print site: its agent fetches the document in parts with the job's token
+    sa.Column("site_id", UUID(as_uuid=False)),
+    sa.Column("sheets", JSONB),  # site certificates: the seqs to print, in order; parts are slices of it
+    sa.Column("parts", sa.Integer),
+    sa.Column("sheets_total", sa.Integer),
+    sa.Column("sheets_printed", sa.Integer),
+    sa.Column("reason", sa.Text),  # why the site's printer waits (its own words), while it waits
+    sa.Column("token_hash", sa.Text),
+    sa.Column("token_expires", sa.DateTime(timezone=True)),
+    sa.Column("reprint_reason", sa.Text),
     sa.Index("print_jobs_sent", "state", postgresql_where=sa.text("state = 'sent'")),
+)
+
+print_sites = sa.Table(
+    "print_sites", metadata,
+    sa.Column("id", UUID(as_uuid=False), primary_key=True),
+    sa.Column("org_code", sa.Text, nullable=False),  # serves this organisation's subtree
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("broker_user", sa.Text, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("last_seen", sa.DateTime(timezone=True)),
+    sa.Column("printers", JSONB, nullable=False, server_default="[]"),  # [{name, state, reason}] at last heartbeat
 )

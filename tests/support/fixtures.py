@@ -7,9 +7,11 @@
 Nothing is mocked.
 """
 import os
+import threading
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from deploy.processes import SERVICE_CLASSES
 from tests.integration.gateway_fixtures import app, client, province  # noqa: F401  (fixtures)
@@ -82,3 +84,14 @@ def spawn(service_env):
     yield start
     for proc in started:
         proc.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, stack):  # noqa: F811  (the app fixture, imported above)
+    """The gateway app on a free port of 127.0.0.1, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-gateway", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)

@@ -36,8 +36,8 @@ def run_as_nobody(bin_dir: str, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.skipif(os.geteuid() == 0 and not shutil.which("setpriv"), reason="needs setpriv to drop root")
 @pytest.mark.parametrize("mode, packages", [
     ("demo", "fonts-wqy-zenhei"),
-    ("test", "fonts-wqy-zenhei cups cups-client cups-bsd printer-driver-cups-pdf chromium chromium-driver "
-             "poppler-utils"),
+    ("test", "fonts-wqy-zenhei cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf chromium "
+             "chromium-driver poppler-utils"),
 ])
 def test_without_root_it_stops_at_once_with_one_line(bin_dir, mode, packages):
     done = run_as_nobody(bin_dir, mode)
