@@ -49,6 +49,29 @@ def certificates_pdf(review_id: str):
     return send_rendered(done["path"], done["filename"], "pdf")
 
 
+@bp.get("/reviews/<review_id>/certificates/preview.png")
+@login_required()
+def certificate_preview(review_id: str):
+    """One certificate drawn on the blank form as PNG, with unsaved profile values (?offset_x_mm=&offset_y_mm=
+    &skew_deg=&scale=&seq=), for calibrating on screen."""
+    review = review_for_viewer(review_id)
+    access.school_for_change(review["school_code"])
+    values = {k: request.args[k] for k in ("offset_x_mm", "offset_y_mm", "skew_deg", "scale") if k in request.args}
+    seq = request.args.get("seq")
+    if seq is not None and not seq.isdigit():
+        raise BadInput("seq 应为名单序号")
+    done = rpc().with_timeout(RENDER_TIMEOUT).printing.preview_png(review_id, values, int(seq) if seq else None)
+    return send_rendered(done["path"], done["filename"], "png", attachment=False)
+
+
+@bp.get("/reviews/<review_id>/print-jobs")
+@login_required()
+def review_print_jobs(review_id: str):
+    """The review's print jobs, newest first: state, site, printer, sheets printed of total, reason."""
+    review_for_viewer(review_id)
+    return jsonify(rpc().printing.review_print_jobs(review_id))
+
+
 @bp.get("/reviews/<review_id>/forms/<form>.<fmt>")
 @login_required()
 def form_file(review_id: str, form: str, fmt: str):

@@ -463,6 +463,8 @@
       if (AFTER_NUMBERING.includes(review.status)) {
         nodes.push(el("a", {class: "button", href: `${reviewUrl(review.id)}/certificates`, id: "certificates-link"},
           "查看证书编号"));
+        nodes.push(el("a", {class: "button", href: `${reviewUrl(review.id)}/print`, id: "print-link"},
+          "打印证书与表格"));
       }
       const step = nextStep(review);
       if (step) {
@@ -732,4 +734,8 @@
   };
   const start = PAGES[document.body.dataset.page];
   if (start) start();
+
+  // for page scripts of their own (print.js)
+  window.Biye = {$, el, table, fill, busy, dash, api, enc, errorBox, showAlert, showNotice, clearMessages, withButton,
+    formatTime, reviewTitle, reviewApi, reviewUrl, statusBadge, CONFIG};
 })();

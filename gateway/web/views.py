@@ -176,6 +176,13 @@ def certificates(review_id: str):
     return render_template("certificates.html", review_id=review_id)
 
 
+@bp.get("/reviews/<review_id>/print")
+@page
+def print_page(review_id: str):
+    """打印证书与表格: printer, calibration, test print, batch, jobs followed live, reprint, forms."""
+    return render_template("print.html", review_id=review_id)
+
+
 @bp.get("/verify")
 def verify():
     """毕业证书查询: public, no sign-in."""

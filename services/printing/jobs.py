@@ -82,6 +82,12 @@ def update(session: Session, job_id: str, **values) -> None:
     session.execute(print_jobs.update().where(print_jobs.c.id == job_id).values(updated_at=sa.func.now(), **values))
 
 
+def of_review(session: Session, review_id: str, limit: int = 100) -> list[dict]:
+    rows = session.execute(sa.select(print_jobs).where(print_jobs.c.review_id == review_id)
+                           .order_by(print_jobs.c.created_at.desc()).limit(limit)).mappings()
+    return [dict(r) for r in rows]
+
+
 def sent(session: Session) -> list[dict]:
     return [dict(r) for r in session.execute(sa.select(print_jobs).where(print_jobs.c.state == SENT)).mappings()]
 

@@ -14,10 +14,11 @@ from services.common.db import Database
 from services.common.errors import BadInput, NotFound, ServiceError
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
-from services.printing import cups, documents, jobs, profiles, site_jobs, sites
+from services.printing import cups, documents, jobs, preview, profiles, site_jobs, sites
 from services.printing.broker import STATUS_EXCHANGE, BrokerAdmin, site_queue, vhost_of
 from services.printing.errors import PrinterUnavailable
 from services.printing.forms import needs_numbers
+from services.printing.layout import check_profile
 from services.printing.sources import Sources
 from services.printing.status import site_of, site_status
 
@@ -63,6 +64,29 @@ class PrintingService(HealthMixin):
         if only_seq is not None and not all(isinstance(s, int) for s in only_seq):
             raise BadInput("only_seq 应为名单序号（整数）的列表")
         return self._render_certificates(review_id, profile_name, only_seq, preview)
+
+    @rpc
+    def preview_png(self, review_id: str, profile: dict, seq: int | None = None) -> dict:
+        """One certificate on the image of the blank form, drawn with these (unsaved) profile values,
+        as a PNG under UPLOAD_DIR/rendered: {path, filename}."""
+        layout = check_profile({"name": "预览", **profile})
+        src = self._sources()
+        review = src.get_review(review_id)
+        certs = src.certificates(review_id)
+        chosen = [c["seq"] for c in certs if seq is None or c["seq"] == seq][:1]
+        if not chosen:
+            raise NotFound(f"没有序号为{seq}的有效证书")
+        data, _ = documents.certificates(src, review, layout, chosen, True,
+                                         self.config.get("PUBLIC_URL", "http://127.0.0.1:8000"))
+        png = documents.off_loop(preview.png_of_first_page, data)
+        return {"path": documents.write(self._upload_dir(), f"{review_id}-preview", "png", png),
+                "filename": f"预览-{chosen[0]}.png"}
+
+    @rpc
+    def review_print_jobs(self, review_id: str) -> list[dict]:
+        """The review's print jobs, newest first."""
+        with self.db.transaction() as session:
+            return [jobs.view(j) for j in jobs.of_review(session, review_id)]
 
     @rpc
     def render_form(self, review_id: str, form: str, fmt: str) -> dict:

@@ -13,7 +13,7 @@ import os
 import zipfile
 
 import pytest
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -23,7 +23,8 @@ from tests.integration.gateway_fixtures import PASSWORD, login
 from tests.support.courses import grade_rows, plan_rows
 from tests.support.people import graduate_row, student_row
 from tests.support.photos import photo
-from tests.support.season import approve_all_majors, verified_review
+from tests.support.print_sites import AgentProcess, printed, ready_queue, register
+from tests.support.season import approve_all_majors, numbered_certificates, verified_review
 from tests.support.uploads import upload
 from tests.support.wait import until
 from tests.support.workbooks import xlsx
@@ -72,7 +73,8 @@ class Web:
 
     def wait(self, condition, timeout: float = WAIT, message: str = ""):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.25).until(condition)
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.25,  # lists redraw while polled
+                                 ignored_exceptions=[StaleElementReferenceException]).until(condition)
         except TimeoutException:
             self.shot("failure")
             raise AssertionError(f"timed out: {message}; page text:\n{self.text()[:3000]}") from None
@@ -409,3 +411,76 @@ def test_after_the_province_numbers_certificates_are_listed_printed_stamped_and_
     result = web.text("#verify-result")
     assert "浏览器测试职业中专" in result and first[2] in result and students[0]["身份证号"] not in result
     web.shot("16-verify-valid")
+
+
+def test_the_school_calibrates_prints_reprints_and_downloads_forms_at_its_site(web, app, province, tmp_path):
+    """The school's print site as a real agent on a cups-pdf queue; the clerk's whole print flow in the page."""
+    client = app.test_client()
+    manager = login(client, "s3_manager")
+    review_id, _ = verified_review(client, manager, "S3", 4200, 4, year=YEAR + 20)
+    certs = numbered_certificates(client, manager, review_id, [login(client, "province_reviewer")])
+    queue = ready_queue()
+    site = register(client, province, "S3", "附属中专教务处")
+    agent = AgentProcess(site["credentials"], web.base, str(tmp_path / "agent"), "browser").start()
+    try:
+        web.login("s3_manager")
+        web.go(f"/reviews/{review_id}")
+        web.click("#print-link")
+        web.wait(lambda d: any(queue in o.text and "就绪" in o.text for o in web.finds("#printer-select option")),
+                 message="the site's printer offered, ready")
+        web.wait_text("#printer-state", "打印点在线")
+
+        # calibrate: nudge the offset, the preview follows; save the profile under the printer's name
+        def preview_drawn(d):
+            return d.execute_script("const i = document.querySelector('#calibration-preview');"
+                                    "return i.complete && i.naturalWidth > 0 ? i.src : null;")
+        first = web.wait(preview_drawn, message="the preview drawn")
+        web.find("#offset_x_mm").clear()
+        web.find("#offset_x_mm").send_keys("3")
+        web.wait(lambda d: (src := preview_drawn(d)) and src != first and "offset_x_mm=3" in src,
+                 message="the preview redrawn with the new offset")
+        web.shot("17-print-calibrate")
+        web.find("#profile-name").clear()
+        web.find("#profile-name").send_keys(queue)
+        web.click("#save-profile-button")
+        web.wait_text("#notice", "已保存打印方案")
+        saved = client.get("/api/v1/schools/S3/print-profiles", headers=manager).get_json()
+        assert {"name": queue, "offset_x_mm": 3.0} .items() <= next(p for p in saved if p["name"] == queue).items()
+
+        # one test certificate, then the rest of the batch, each followed live
+        web.click("#test-print-button")
+        web.wait_text("#notice", "测试证书")
+        web.wait(lambda d: "1 / 1" in web.text("#print-jobs") and "已打印" in web.text("#print-jobs tbody"),
+                 message="the test print printed")
+        web.find("#print-seqs").send_keys("2-4")
+        web.click("#print-batch-button")
+        web.driver.switch_to.alert.accept()
+        web.wait(lambda d: "3 / 3" in web.text("#print-jobs tbody"), message="the batch of three printed")
+
+        # a spoiled sheet reprinted with its reason; its number stays
+        web.find("#reprint-seq").send_keys("3")
+        web.find("#reprint-reason").send_keys("卡纸损坏")
+        web.click("#reprint-button")
+
+        def job_states():  # read in one go: the list is redrawn every second
+            return web.driver.execute_script(
+                "return [...document.querySelectorAll('#print-jobs tbody tr')].map((r) => r.cells[3].textContent);")
+        web.wait(lambda d: "重印：卡纸损坏" in web.text("#print-jobs") and job_states() == ["已打印"] * 3,
+                 message="the reprint printed")
+        web.shot("18-print-jobs")
+        jobs = client.get(f"/api/v1/reviews/{review_id}/print-jobs", headers=manager).get_json()
+        numbers = [c["number"] for c in certs]
+        assert [printed(j["job_id"]) for j in reversed(jobs)] == [numbers[:1], numbers[1:4], [numbers[2]]]
+        assert [c["number"] for c in client.get(f"/api/v1/reviews/{review_id}/certificates",
+                                                headers=manager).get_json()] == numbers
+
+        # every form downloads as PDF and as Excel from the page's own links
+        links = [a.get_attribute("href") for a in web.finds("#forms-list a")]
+        assert len(links) == 2 * (3 + 2)
+        answers = web.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            Promise.all(arguments[0].map((u) => fetch(u).then((r) => r.status + " " + r.headers.get("content-type"))))
+              .then(done);""", links)
+        assert all(a.startswith("200 application/") for a in answers), answers
+    finally:
+        agent.stop()

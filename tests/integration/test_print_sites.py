@@ -1,62 +1,18 @@
 """Printing at a site: the print agent as its own process, with its own RabbitMQ user, printing to a
 real cups-pdf queue. Sheets are counted in the PDFs CUPS produced: every sheet exactly once, in order,
 through a kill, a redelivery and a paused printer; another site's credentials are refused by the broker."""
-import glob
-import os
-import re
-import signal
-import subprocess
-import sys
-
 import amqp
 import pytest
 
 from tests.integration.gateway_fixtures import login
-from tests.support.processes import ROOT
+from tests.support.print_sites import QUEUE, AgentProcess, printed, ready_queue, register, sh
 from tests.support.season import numbered_certificates, verified_review
 from tests.support.wait import until
-
-QUEUE = "biye-agent-pdf"  # added by deploy/setup.sh test
-CUPS_PDF_OUT = os.path.expanduser("~/PDF")
-LOG_DIR = os.path.join(ROOT, "var", "test-logs")
-ENV = dict(os.environ, LANG="C", LC_ALL="C", PATH=f"{os.environ.get('PATH', '/usr/bin:/bin')}:/usr/sbin:/sbin")
-
-
-def sh(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, env=ENV)
-
-
-class AgentProcess:
-    def __init__(self, credentials: dict, gateway: str, state_dir: str, name: str):
-        self.env = dict(ENV, AGENT_AMQP_URI=credentials["amqp_uri"], AGENT_SITE_ID=credentials["site_id"],
-                        AGENT_GATEWAY_URL=gateway, AGENT_STATE_DIR=state_dir, AGENT_HEARTBEAT_SECONDS="1",
-                        AGENT_RETRY_SECONDS="1")
-        self.log_path = os.path.join(LOG_DIR, f"agent-{name}.log")
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, faults: str = "") -> "AgentProcess":
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "printagent"], cwd=ROOT, stdout=log,
-                                     stderr=subprocess.STDOUT, env=dict(self.env, AGENT_FAULTS=faults))
-        return self
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
 
 
 @pytest.fixture(scope="module")
 def agent_queue():
-    if sh("lpstat", "-p", QUEUE).returncode != 0:
-        pytest.fail(f"no CUPS queue {QUEUE}: run deploy/setup.sh test")
-    sh("cupsenable", QUEUE)
-    sh("cupsaccept", QUEUE)
-    return QUEUE
+    return ready_queue()
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +38,6 @@ def agents(live_server, tmp_path):
         agent.stop()
 
 
-def register(client, admin: dict, org_code: str, name: str) -> dict:
-    r = client.post("/api/v1/print-sites", headers=admin, json={"org_code": org_code, "name": name})
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()
-
-
 def site_online_with(client, headers: dict, site_id: str, printer: str) -> dict:
     def seen():
         sites = {s["site_id"]: s for s in client.get("/api/v1/print-sites", headers=headers).get_json()}
@@ -108,19 +58,6 @@ def finished(client, headers: dict, job_id: str, timeout: float = 90) -> dict:
         job = client.get(f"/api/v1/print-jobs/{job_id}", headers=headers).get_json()
         return job if job["state"] in ("done", "failed") else None
     return until(done, timeout=timeout, what="the job finished")
-
-
-def printed(job_id: str) -> list[str]:
-    """Certificate numbers on the pages CUPS produced for this job's parts, part by part, page by page."""
-    files = sorted(glob.glob(os.path.join(CUPS_PDF_OUT, f"biye-{job_id[:8]}-p*.pdf")))
-    numbers = []
-    for path in files:
-        text = sh("pdftotext", "-layout", path, "-").stdout
-        for page in text.split("\f"):
-            found = re.findall(r"\b20\d{9}\b", page)
-            if page.strip():
-                numbers.append(found[0] if found else "?")
-    return numbers
 
 
 def test_a_site_prints_a_batch_once_in_order(client, province, numbered, agent_queue, agents):
