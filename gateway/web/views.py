@@ -66,7 +66,8 @@ def inject_user():
     }
     return {"current_user": user, "current_org": org, "role_names": ROLE_NAMES, "ui_config": ui,
             "is_school_manager": has_role(SCHOOL_GRADUATION_MANAGER) and bool(org) and org["kind"] == "school",
-            "is_reviewer": has_role(*REVIEWER_ROLES), "is_admin": has_role(*ADMIN_ROLES)}
+            "is_reviewer": has_role(*REVIEWER_ROLES), "is_admin": has_role(*ADMIN_ROLES),
+            "is_province_admin": has_role(PROVINCE_ADMIN)}
 
 
 def page(view: Callable) -> Callable:
@@ -181,6 +182,13 @@ def certificates(review_id: str):
 def print_page(review_id: str):
     """打印证书与表格: printer, calibration, test print, batch, jobs followed live, reprint, forms."""
     return render_template("print.html", review_id=review_id)
+
+
+@bp.get("/admin/print-sites")
+@page
+def print_sites():
+    """打印点管理 (province admin): register a site and show its agent's settings once; printers; revoke."""
+    return render_template("print_sites.html")
 
 
 @bp.get("/verify")

@@ -10,6 +10,7 @@ Screenshots of the key steps go to var/screenshots/.
 import base64
 import io
 import os
+import re
 import zipfile
 
 import pytest
@@ -19,7 +20,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.integration.gateway_fixtures import PASSWORD, login
+from tests.integration.gateway_fixtures import ADMIN, PASSWORD, login
 from tests.support.courses import grade_rows, plan_rows
 from tests.support.people import graduate_row, student_row
 from tests.support.photos import photo
@@ -484,3 +485,33 @@ def test_the_school_calibrates_prints_reprints_and_downloads_forms_at_its_site(w
         assert all(a.startswith("200 application/") for a in answers), answers
     finally:
         agent.stop()
+
+
+def test_the_province_registers_a_print_site_sees_its_settings_once_and_revokes_it(web, app, province):
+    web.go("/login")
+    web.find("input[name=username]").send_keys(ADMIN[0])
+    web.find("input[name=password]").send_keys(ADMIN[1])
+    web.find("form button[type=submit]").click()
+    web.wait(ec.url_to_be(web.base + "/"), message="the province admin signed in")
+    web.click("nav a[href='/admin/print-sites']")
+    web.wait_text("h1", "打印点管理")
+    web.find("#register-site-form input[name=org_code]").send_keys("S4")
+    web.find("#register-site-form input[name=name]").send_keys("华州职业中专教务处")
+    web.click("#register-site-form button[type=submit]")
+    web.wait_text("#notice", "已登记打印点")
+    settings = web.text("#site-env")
+    site_id = re.search(r"AGENT_SITE_ID=(\S+)", settings).group(1)
+    secret = re.search(r"AGENT_AMQP_URI=amqp://[^:]+:([^@]+)@", settings).group(1)
+    assert f"AGENT_GATEWAY_URL={web.base}" in settings and "AGENT_AMQP_URI=amqp://print-site-" in settings
+    web.wait_text("#site-list", "华州职业中专教务处")
+    assert "离线" in web.text("#site-list") and "从未联系" in web.text("#site-list")
+    web.shot("19-print-sites")
+    web.go("/admin/print-sites")  # settings are shown once: not on the page again
+    web.wait_text("#site-list", "华州职业中专教务处")
+    assert not web.find("#site-credentials").is_displayed() and secret not in web.driver.page_source
+    web.click(f"#site-list button[data-site='{site_id}']")
+    web.driver.switch_to.alert.accept()
+    web.wait_text("#notice", "已撤销打印点")
+    web.wait(lambda d: "华州职业中专教务处" not in web.text("#site-list"), message="the revoked site gone")
+    client = app.test_client()
+    assert site_id not in [s["site_id"] for s in client.get("/api/v1/print-sites", headers=province).get_json()]
