@@ -53,5 +53,5 @@ test: venv setup-test lint
 test-unit: venv
 	$(PY) -m pytest -p no:cacheprovider -m unit -q $(PYTEST_ARGS)
 
-bench: venv
+bench: venv setup-test
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -142,6 +142,12 @@ HOW = """\
   keep-alive clients (threads + requests in a second process on loopback), twice 10 s after 3 s of
   warm-up each (the round with the lower p95 counts), against gunicorn as
   `deploy.processes.gateway_argv` starts it (2 workers × 8 threads).
+- **print**: the same 1,000-student review is given its numbers (a `review_approved` event), a print
+  site is registered for its school and a real print agent (`python -m printagent`, its own broker
+  user) started against the cups-pdf queue `biye-agent-pdf`. From `POST …/print-jobs` the clock
+  reads when CUPS first holds a part of the job (IPP, polled every 50 ms: `print.first_sheet_s`) and
+  when the job is done, every part completed by CUPS (`print.last_sheet_s`). The agent's RSS is
+  sampled throughout; its peak beside its size before the batch shows whether it grows with the batch.
 - The default province is a tenth of a full one (30 schools × 667 graduates, ~0.9 million grade
   rows); the full province: `make bench BENCH_ARGS="--schools 300 --province-runs 1"` (about 7½
   minutes on this machine).

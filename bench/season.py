@@ -7,7 +7,7 @@ import traceback
 
 import sqlalchemy as sa
 
-from bench import gateway_load, imports, numbering, province, verify
+from bench import gateway_load, imports, numbering, printing, province, verify
 from bench.province import School
 from bench.stack import Stack, cpu_seconds, cpu_used
 
@@ -66,10 +66,18 @@ def _run(stack: Stack, args, results: dict, notes: dict, details: dict) -> dict:
                                                                                          import_people)))
     section("gateway", notes, lambda: _gateway(stack, engine, args, tokens[viewed.code], viewed, viewed_list,
                                                results, details))
+    section("print", notes, lambda: _merge(results, details, printing.measure(
+        stack, engine, tokens[viewed.code], viewed.code, _review_of(engine, viewed.code))))
     # last: its approvals are of reviews that do not exist (the review service logs and drops their
     # certificates_numbered events), which should not share the machine with the other figures
     section("numbering", notes, lambda: _merge(results, details, numbering.measure(stack, engine)))
     return plot
+
+
+def _review_of(engine: sa.Engine, school_code: str) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(sa.text("SELECT id FROM review.reviews WHERE school_code = :c"),
+                                {"c": school_code}).scalar_one())
 
 
 def _merge(results: dict, details: dict, measured: dict) -> None:

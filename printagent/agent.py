@@ -20,6 +20,8 @@ from printagent.config import Config
 log = logging.getLogger("printagent")
 
 WINDOW = 3  # parts waiting in CUPS at once
+BUSY_POLL_SECONDS = 0.05
+IDLE_POLL_SECONDS = 0.5
 JOB_STATE_NAMES = {"pending": "排队等待打印", "pending-held": "被打印系统暂停", "processing": "正在打印",
                    "processing-stopped": "打印机已暂停"}
 
@@ -67,17 +69,20 @@ class Agent:
                 self.producer = Producer(conn.channel(), auto_declare=False)
                 log.info("connected; taking jobs from %s", self.config.queue)
                 self.last_heartbeat = 0.0
+                busy = False
                 while self.running:
-                    try:
-                        conn.drain_events(timeout=0.5)
+                    try:  # with a job under way, look at CUPS again soon; idle, wait for the broker
+                        conn.drain_events(timeout=BUSY_POLL_SECONDS if busy else IDLE_POLL_SECONDS)
                     except TimeoutError:
                         conn.heartbeat_check()
-                    self.tick()
+                    busy = self.tick()
 
     def on_job(self, body: dict, message) -> None:
         if isinstance(body, dict) and body.get("job_id") and isinstance(body.get("part_sheets"), list):
             if self.journal.add(body):
                 log.info("job %s: %d parts for %s", body["job_id"], len(body["part_sheets"]), body.get("printer"))
+            else:
+                log.info("job %s delivered again: already in the journal, nothing sent", body["job_id"])
         else:
             log.error("not a print job, dropped: %r", body)
         message.ack()
@@ -88,16 +93,22 @@ class Agent:
 
     # ---------------------------------------------------------------- work
 
-    def tick(self) -> None:
+    def tick(self) -> bool:
+        """Heartbeat when due, and every open job moved on; True while a job is printing (not waiting
+        for a paused printer or an unreachable province, which are asked again only every half second)."""
         now = time.monotonic()
         if now - self.last_heartbeat >= self.config.heartbeat_seconds:
             self.last_heartbeat = now
             self.heartbeat()
             for job_id in self.journal.unreported():
                 self.report(job_id)
+        printing = False
         for job in self.journal.open_jobs():
             self.step(job)
             self.report(job["job_id"])
+            now_job = self.journal.job(job["job_id"])
+            printing = printing or (now_job["state"] == journal.PRINTING and not now_job["reason"])
+        return printing
 
     def heartbeat(self) -> None:
         try:

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from gateway import access, audit
 from gateway import orgs as org_tree
-from gateway.api.print_sites import site_for_school
+from gateway.api.print_sites import printing_school, site_for_school
 from gateway.api.reviews import review_for_viewer
 from gateway.auth import login_required
 from gateway.db import connect
@@ -55,7 +55,7 @@ def certificate_preview(review_id: str):
     """One certificate drawn on the blank form as PNG, with unsaved profile values (?offset_x_mm=&offset_y_mm=
     &skew_deg=&scale=&seq=), for calibrating on screen."""
     review = review_for_viewer(review_id)
-    access.school_for_change(review["school_code"])
+    printing_school(review["school_code"])
     values = {k: request.args[k] for k in ("offset_x_mm", "offset_y_mm", "skew_deg", "scale") if k in request.args}
     seq = request.args.get("seq")
     if seq is not None and not seq.isdigit():
@@ -87,7 +87,7 @@ def form_file(review_id: str, form: str, fmt: str):
 @login_required()
 def list_profiles(school_code: str):
     """The school's print profiles (the default one when it has none)."""
-    access.school_for_change(school_code)
+    printing_school(school_code)
     return jsonify(rpc().printing.profiles(school_code))
 
 
@@ -95,7 +95,7 @@ def list_profiles(school_code: str):
 @login_required()
 def save_profile(school_code: str):
     """Add or change a print profile {name, offset_x_mm, offset_y_mm, skew_deg, scale}."""
-    access.school_for_change(school_code)
+    printing_school(school_code)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadInput('请求体应为 {"name","offset_x_mm","offset_y_mm","skew_deg","scale"}')
@@ -120,7 +120,7 @@ def submit_print_job(review_id: str):
         raise BadInput('请求体应为 {"printer","profile","what": "certificates|forms","only_seq": [...]}')
     what = body.get("what")
     if what == "certificates":
-        access.school_for_change(review["school_code"])  # certificates are printed by the school itself
+        printing_school(review["school_code"])  # by the school, or a bureau printing for it at its site
     printer = body.get("printer")
     if not isinstance(printer, str) or not printer.strip():
         raise BadInput("请选择打印机（printer）")

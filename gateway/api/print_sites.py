@@ -2,13 +2,13 @@
 and the parts of a site's print job, fetched by its agent with the job's token."""
 from flask import Blueprint, current_app, g, jsonify, request
 
-from gateway import audit
+from gateway import access, audit
 from gateway import orgs as org_tree
 from gateway.auth import login_required
 from gateway.db import connect
 from gateway.rendered import send_rendered
-from gateway.roles import PROVINCE_ADMIN
-from services.common.errors import BadInput, NotFound
+from gateway.roles import PROVINCE_ADMIN, SCHOOL_GRADUATION_MANAGER
+from services.common.errors import BadInput, Forbidden, NotFound
 
 bp = Blueprint("print_sites", __name__, url_prefix="/api/v1")
 
@@ -22,6 +22,17 @@ def rpc():
 def serving_orgs(conn, org: dict) -> list[str]:
     """The organisations whose sites may print for `org`: itself and everything above it."""
     return [org["code"], *(o["code"] for o in org_tree.ancestors(conn, org))]
+
+
+def printing_school(school_code: str) -> dict:
+    """The school, if the caller prints its certificates: its own graduation manager, or a bureau above
+    it that runs a print site and prints for its schools."""
+    school = access.visible_school(school_code)  # 404 outside the caller's subtree
+    if g.org["code"] == school["code"] and SCHOOL_GRADUATION_MANAGER in g.user["roles"]:
+        return school
+    if g.org["kind"] in ("city", "county") and rpc().printing.print_sites([g.org["code"]]):
+        return school
+    raise Forbidden("只有本校的毕业管理员，或设有打印点、为本校代印证书的教育局，可以打印毕业证书")
 
 
 def site_for_school(site_id: str, school: dict) -> dict:

@@ -45,7 +45,7 @@
 
   async function loadPrinters() {
     const select = $("#printer-select");
-    sites = await api("GET", "/api/v1/print-sites");
+    sites = (await api("GET", "/api/v1/print-sites")).sort((a, b) => Number(b.online) - Number(a.online));
     const previous = select.value;
     const options = [];
     for (const site of sites) {

@@ -192,7 +192,9 @@ class PrintingService(HealthMixin):
         with self.db.transaction() as session:
             job_id = jobs.create(session, review, printer, what, profile, options, actor["username"], site_id,
                                  reprint_reason)
-            site_jobs.announce(session, jobs.load(session, job_id), sheets, self.db.add_event)
+            site_jobs.announce(session, jobs.load(session, job_id),
+                               site_jobs.split(sheets, what, int(self.config.get("PRINT_PART_SHEETS", 25))),
+                               self.db.add_event)
         log.info("%s submitted print job %s (%s, %d sheets) of review %s to site %s printer %s", actor["username"],
                  job_id, what, len(sheets), review["id"], site_id, printer)
         return job_id

@@ -1,8 +1,9 @@
 """Print jobs for a print site: announced to the site's queue, fetched by its agent in parts.
 
-A certificate job fixes at creation which list seqs it prints and in what order; part n is the n-th
-slice of PART_SHEETS of them, rendered when the agent asks for it, so the first sheets print while
-later parts are still to be drawn. A forms job has a part per form. The agent reports progress on
+A certificate job fixes at creation which list seqs it prints, in what order and in which parts (of
+`part_size` sheets: CUPS's cost per job is about a quarter second, so parts must not be too small);
+a part is rendered when the agent asks for it, so the first sheets print while later parts are still
+to be drawn. A forms job has a part per form. The agent reports progress on
 the status exchange; progress only moves forward, and a finished job stays finished.
 """
 import datetime as dt
@@ -18,7 +19,7 @@ from services.printing import jobs
 from services.printing.broker import job_routing_key
 from services.printing.tables import print_jobs
 
-PART_SHEETS = 10
+PART_SHEETS = 25
 TOKEN_HOURS = 12
 PRINTING, DONE, FAILED = "printing", jobs.DONE, jobs.FAILED
 AGENT_STATES = (PRINTING, DONE, FAILED)
@@ -28,15 +29,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def part_sizes(total: int, per_part: int = PART_SHEETS) -> list[int]:
-    return [min(per_part, total - start) for start in range(0, total, per_part)]
+def split(sheets: list, what: str, part_size: int = PART_SHEETS) -> list[list]:
+    """The job's parts: slices of `part_size` certificates, or a form each."""
+    size = part_size if what == "certificates" else 1
+    return [sheets[start:start + size] for start in range(0, len(sheets), size)]
 
 
-def announce(session: Session, job: dict, sheets: list, add_event) -> None:
+def announce(session: Session, job: dict, parts: list[list], add_event) -> None:
     """Fix the job's parts, give it a token and put it on the site's queue (through the outbox)."""
     token = secrets.token_urlsafe(32)
-    sizes = part_sizes(len(sheets)) if job["what"] == "certificates" else [1] * len(sheets)
-    jobs.update(session, job["id"], sheets=sheets, parts=len(sizes), sheets_total=sum(sizes), sheets_printed=0,
+    sizes = [len(p) for p in parts]
+    jobs.update(session, job["id"], sheets=parts, parts=len(sizes), sheets_total=sum(sizes), sheets_printed=0,
                 token_hash=_hash(token),
                 token_expires=dt.datetime.now(dt.UTC) + dt.timedelta(hours=TOKEN_HOURS))
     add_event(session, job_routing_key(job["site_id"]), {
@@ -57,10 +60,7 @@ def part_of(job: dict, part: int, token: str) -> list:
         raise Forbidden("该打印任务已结束")
     if not 1 <= part <= (job["parts"] or 0):
         raise NotFound(f"该打印任务没有第{part}部分")
-    sheets = job["sheets"]
-    if job["what"] == "certificates":
-        return sheets[(part - 1) * PART_SHEETS: part * PART_SHEETS]
-    return [sheets[part - 1]]
+    return job["sheets"][part - 1]
 
 
 def report(session: Session, site_id: str, message: dict) -> bool:

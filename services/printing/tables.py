@@ -37,7 +37,7 @@ print_jobs = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     # a job for a print site: its agent fetches the document in parts with the job's token
     sa.Column("site_id", UUID(as_uuid=False)),
-    sa.Column("sheets", JSONB),  # site certificates: the seqs to print, in order; parts are slices of it
+    sa.Column("sheets", JSONB),  # site jobs: its parts, in order: [[seq, …], …] or [[form], …]
     sa.Column("parts", sa.Integer),
     sa.Column("sheets_total", sa.Integer),
     sa.Column("sheets_printed", sa.Integer),

@@ -9,6 +9,7 @@ Screenshots of the key steps go to var/screenshots/.
 """
 import base64
 import io
+import json
 import os
 import re
 import zipfile
@@ -418,7 +419,7 @@ def test_the_school_calibrates_prints_reprints_and_downloads_forms_at_its_site(w
     """The school's print site as a real agent on a cups-pdf queue; the clerk's whole print flow in the page."""
     client = app.test_client()
     manager = login(client, "s3_manager")
-    review_id, _ = verified_review(client, manager, "S3", 4200, 4, year=YEAR + 20)
+    review_id, _ = verified_review(client, manager, "S3", 4200, 4, year=YEAR + 22)
     certs = numbered_certificates(client, manager, review_id, [login(client, "province_reviewer")])
     queue = ready_queue()
     site = register(client, province, "S3", "附属中专教务处")
@@ -427,8 +428,11 @@ def test_the_school_calibrates_prints_reprints_and_downloads_forms_at_its_site(w
         web.login("s3_manager")
         web.go(f"/reviews/{review_id}")
         web.click("#print-link")
-        web.wait(lambda d: any(queue in o.text and "就绪" in o.text for o in web.finds("#printer-select option")),
+        ours = json.dumps([site["site_id"], queue], separators=(",", ":"))
+        web.wait(lambda d: any(o.get_attribute("value") == ours and "就绪" in o.text
+                               for o in web.finds("#printer-select option")),
                  message="the site's printer offered, ready")
+        Select(web.find("#printer-select")).select_by_value(ours)
         web.wait_text("#printer-state", "打印点在线")
 
         # calibrate: nudge the offset, the preview follows; save the profile under the printer's name

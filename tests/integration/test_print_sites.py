@@ -3,6 +3,7 @@ real cups-pdf queue. Sheets are counted in the PDFs CUPS produced: every sheet e
 through a kill, a redelivery and a paused printer; another site's credentials are refused by the broker."""
 import amqp
 import pytest
+import sqlalchemy as sa
 
 from tests.integration.gateway_fixtures import login
 from tests.support.print_sites import QUEUE, AgentProcess, printed, ready_queue, register, sh
@@ -60,13 +61,13 @@ def finished(client, headers: dict, job_id: str, timeout: float = 90) -> dict:
     return until(done, timeout=timeout, what="the job finished")
 
 
-def test_a_site_prints_a_batch_once_in_order(client, province, numbered, agent_queue, agents):
+def test_a_site_prints_a_batch_once_in_order(client, province, numbered, agent_queue, agents, engine):
     admin, manager = province, numbered["manager"]
     site = register(client, admin, "S3", "附属中专教务处")
     assert set(site["credentials"]) >= {"amqp_uri", "site_id", "broker_password"}
     listed = client.get("/api/v1/print-sites", headers=admin).get_json()
     assert all("credentials" not in s and "broker_password" not in str(s) for s in listed), "shown once only"
-    agents(site["credentials"], "batch")
+    agent = agents(site["credentials"], "batch")
     seen = site_online_with(client, manager, site["site_id"], agent_queue)
     assert seen["last_seen"] and {"name", "state", "reason"} <= set(seen["printers"][0])
 
@@ -74,6 +75,13 @@ def test_a_site_prints_a_batch_once_in_order(client, province, numbered, agent_q
     job = finished(client, manager, job_id)
     assert job["state"] == "done", job
     assert job["site"] == site["site_id"] and job["sheets_total"] == job["sheets_printed"] == 23
+    assert printed(job_id) == numbered["numbers"]
+
+    # the job announced again (the relay died after publishing, before marking it): nothing more printed
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("UPDATE printing.outbox SET published_at = NULL WHERE payload->>'job_id' = :j"),
+                            {"j": job_id}).rowcount == 1
+    agent.wait_logged(f"job {job_id} delivered again")
     assert printed(job_id) == numbered["numbers"]
 
 
@@ -201,3 +209,19 @@ def test_the_broker_itself_refuses_another_sites_jobs_and_name(client, province,
         return False
     until(closed, timeout=15, what="the revoked site's connection closed")
     assert "ACCESS_REFUSED" in refused(lambda: broker_connection(mine["amqp_uri"]))
+
+
+def test_a_bureau_with_a_print_site_prints_for_its_schools(client, province, stack, agent_queue, agents):
+    manager, city = login(client, "s2_manager"), login(client, "weinan_reviewer")  # S2 lies under 渭南市 (6105)
+    review_id, _ = verified_review(client, manager, "S2", 4300, 2, year=2081)
+    numbered_certificates(client, manager, review_id, [city, login(client, "province_reviewer")])
+    url = f"/api/v1/reviews/{review_id}/print-jobs"
+    assert client.post(url, headers=city, json={"printer": QUEUE, "what": "certificates"}).status_code == 403
+
+    site = register(client, province, "6105", "渭南市教育局代印点")
+    agents(site["credentials"], "bureau")
+    site_online_with(client, manager, site["site_id"], agent_queue)  # the school sees the site that serves it
+    assert client.get("/api/v1/schools/S2/print-profiles", headers=city).status_code == 200
+    job_id = submit(client, city, review_id, site["site_id"])
+    assert finished(client, city, job_id)["sheets_printed"] == 2
+    assert client.get("/api/v1/schools/S2/print-profiles", headers=login(client, "linwei_reviewer")).status_code == 404

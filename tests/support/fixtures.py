@@ -47,7 +47,8 @@ def amqp_uri(vhost):
 def service_env(database_url, amqp_uri):
     os.makedirs(LOG_DIR, exist_ok=True)
     os.environ["UPLOAD_DIR"] = UPLOAD_DIR  # the gateway in this process and the services share it
-    return {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "UPLOAD_DIR": UPLOAD_DIR}
+    # small print parts, so a few certificates make a job of several parts
+    return {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "UPLOAD_DIR": UPLOAD_DIR, "PRINT_PART_SHEETS": "10"}
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 from tests.support.processes import ROOT
 
@@ -37,9 +38,21 @@ class AgentProcess:
 
     def start(self, faults: str = "") -> "AgentProcess":
         log = open(self.log_path, "ab")
+        self.log_offset = log.tell()
         self.proc = subprocess.Popen([sys.executable, "-m", "printagent"], cwd=ROOT, stdout=log,
                                      stderr=subprocess.STDOUT, env=dict(self.env, AGENT_FAULTS=faults))
         return self
+
+    def wait_logged(self, text: str, timeout: float = 30) -> None:
+        """Until this run of the agent has logged `text`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(self.log_path, encoding="utf-8") as log:
+                log.seek(self.log_offset)
+                if text in log.read():
+                    return
+            time.sleep(0.2)
+        raise TimeoutError(f"the agent never logged {text!r}: see {self.log_path}")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
