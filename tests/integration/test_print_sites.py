@@ -1,8 +1,11 @@
 """Printing at a site: the print agent as its own process, with its own RabbitMQ user, printing to a
 real cups-pdf queue. Sheets are counted in the PDFs CUPS produced: every sheet exactly once, in order,
 through a kill, a redelivery and a paused printer; another site's credentials are refused by the broker."""
+from urllib.parse import quote
+
 import amqp
 import pytest
+import requests
 import sqlalchemy as sa
 
 from tests.integration.gateway_fixtures import login
@@ -225,3 +228,38 @@ def test_a_bureau_with_a_print_site_prints_for_its_schools(client, province, sta
     job_id = submit(client, city, review_id, site["site_id"])
     assert finished(client, city, job_id)["sheets_printed"] == 2
     assert client.get("/api/v1/schools/S2/print-profiles", headers=login(client, "linwei_reviewer")).status_code == 404
+
+
+def test_a_network_cut_mid_batch_resumes_without_doubling(client, province, numbered, agent_queue, agents):
+    """The broker drops the agent's connection (as a cut line would) while a batch waits in CUPS; the agent
+    connects again and the batch ends with every sheet once."""
+    from tests.support.infra import RABBIT_API, RABBIT_AUTH
+    manager = numbered["manager"]
+    site = register(client, province, "S3", "断网的打印点")
+    agent = agents(site["credentials"], "cut")
+    site_online_with(client, manager, site["site_id"], agent_queue)
+    assert sh("cupsdisable", "-r", "test: held while the line is cut", agent_queue).returncode == 0
+    try:
+        job_id = submit(client, manager, numbered["review_id"], site["site_id"])
+        agent.wait_logged(f"job {job_id} part 1 (10 sheets) sent")
+        user = site["credentials"]["broker_user"]
+
+        def agent_connections():  # the management API lists a new connection within a few seconds
+            return [c["name"] for c in requests.get(f"{RABBIT_API}/connections", auth=RABBIT_AUTH,
+                                                    timeout=10).json() if c.get("user") == user]
+        (name,) = until(agent_connections, timeout=15, what="the agent's connection listed")
+        r = requests.delete(f"{RABBIT_API}/connections/{quote(name, safe='')}", auth=RABBIT_AUTH, timeout=10,
+                            headers={"X-Reason": "network cut (test)"})
+        assert r.status_code == 204
+        agent.wait_logged("CONNECTION_FORCED")
+
+        def connects():
+            with open(agent.log_path, encoding="utf-8") as log:
+                log.seek(agent.log_offset)
+                return log.read().count("connected; taking jobs")
+        until(lambda: connects() == 2, timeout=30, what="the agent connected again")
+    finally:
+        sh("cupsenable", agent_queue)
+    job = finished(client, manager, job_id)
+    assert job["state"] == "done" and job["sheets_printed"] == 23, job
+    assert printed(job_id) == numbered["numbers"]
