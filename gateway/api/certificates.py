@@ -29,7 +29,8 @@ def review_certificates(review_id: str):
     if result["failure"]:
         raise Conflict(result["failure"])
     return jsonify([
-        {**{k: c[k] for k in ("number", "name", "issue_date", "seq", "status", "void_reason", "replaces")},
+        {**{k: c[k] for k in ("number", "name", "major_name", "issue_date", "seq", "status", "void_reason",
+                              "replaces")},
          "id_number": access.id_for_viewer(c["id_number"])}
         for c in result["certificates"]])
 

@@ -34,6 +34,28 @@
     return seqs;
   }
 
+  /** [1,2,3,5] → "1-3,5" */
+  function ranges(seqs) {
+    const parts = [];
+    for (let i = 0; i < seqs.length; i += 1) {
+      let j = i;
+      while (j + 1 < seqs.length && seqs[j + 1] === seqs[j] + 1) j += 1;
+      parts.push(i === j ? String(seqs[i]) : `${seqs[i]}-${seqs[j]}`);
+      i = j;
+    }
+    return parts.join(",");
+  }
+
+  /** A major chosen fills in its certificates' sequence numbers. */
+  function showMajors() {
+    const byMajor = new Map();
+    for (const c of certificates) byMajor.set(c.major_name, [...(byMajor.get(c.major_name) || []), c.seq]);
+    const select = $("#print-major");
+    select.replaceChildren(el("option", {value: ""}, "全部专业"),
+      ...[...byMajor].map(([major, seqs]) => el("option", {value: ranges(seqs)}, `${major}（${seqs.length}张）`)));
+    select.addEventListener("change", () => { $("#print-seqs").value = select.value; });
+  }
+
   // ---------------------------------------------------------------- printers
 
   function chosenPrinter() {
@@ -204,6 +226,7 @@
       certificates = certificates.filter((c) => c.status === "valid");
       $("#print-title").textContent = `${reviewTitle(review)}　共 ${certificates.length} 张有效证书`;
       showForms();
+      showMajors();
       await loadPrinters();
       await loadProfiles();
       loadJobs();

@@ -141,7 +141,7 @@ def reissue(session: Session, number: str, reason: str, username: str) -> str:
 def of_review(session: Session, review_id: str) -> list[dict]:
     rows = session.execute(sa.select(certificates).where(certificates.c.review_id == review_id)
                            .order_by(certificates.c.seq, certificates.c.created_at)).mappings()
-    return [{"number": r["number"], "id_number": r["id_number"], "name": r["name"],
+    return [{"number": r["number"], "id_number": r["id_number"], "name": r["name"], "major_name": r["major_name"],
              "issue_date": r["issue_date"].isoformat(), "seq": r["seq"], "status": r["status"],
              "void_reason": r["void_reason"], "replaces": r["replaces"]} for r in rows]
 

@@ -415,17 +415,18 @@ def test_after_the_province_numbers_certificates_are_listed_printed_stamped_and_
     web.shot("16-verify-valid")
 
 
-def test_the_school_calibrates_prints_reprints_and_downloads_forms_at_its_site(web, app, province, tmp_path):
+def test_the_school_calibrates_prints_reprints_and_downloads_forms_at_its_site(web, app, province, school,
+                                                                              tmp_path):
     """The school's print site as a real agent on a cups-pdf queue; the clerk's whole print flow in the page."""
     client = app.test_client()
-    manager = login(client, "s3_manager")
-    review_id, _ = verified_review(client, manager, "S3", 4200, 4, year=YEAR + 22)
-    certs = numbered_certificates(client, manager, review_id, [login(client, "province_reviewer")])
+    manager = login(client, MANAGER)
+    review_id, _ = verified_review(client, manager, school, 5400, 4, year=YEAR + 22)
+    certs = numbered_certificates(client, manager, review_id, [login(client, r) for r in CHAIN])
     queue = ready_queue()
-    site = register(client, province, "S3", "附属中专教务处")
+    site = register(client, province, school, "浏览器测试职业中专教务处")
     agent = AgentProcess(site["credentials"], web.base, str(tmp_path / "agent"), "browser").start()
     try:
-        web.login("s3_manager")
+        web.login(MANAGER)
         web.go(f"/reviews/{review_id}")
         web.click("#print-link")
         ours = json.dumps([site["site_id"], queue], separators=(",", ":"))
@@ -449,7 +450,7 @@ def test_the_school_calibrates_prints_reprints_and_downloads_forms_at_its_site(w
         web.find("#profile-name").send_keys(queue)
         web.click("#save-profile-button")
         web.wait_text("#notice", "已保存打印方案")
-        saved = client.get("/api/v1/schools/S3/print-profiles", headers=manager).get_json()
+        saved = client.get(f"/api/v1/schools/{school}/print-profiles", headers=manager).get_json()
         assert {"name": queue, "offset_x_mm": 3.0} .items() <= next(p for p in saved if p["name"] == queue).items()
 
         # one test certificate, then the rest of the batch, each followed live
@@ -457,6 +458,9 @@ def test_the_school_calibrates_prints_reprints_and_downloads_forms_at_its_site(w
         web.wait_text("#notice", "测试证书")
         web.wait(lambda d: "1 / 1" in web.text("#print-jobs") and "已打印" in web.text("#print-jobs tbody"),
                  message="the test print printed")
+        Select(web.find("#print-major")).select_by_visible_text("会计事务（2张）")  # a major fills in its seqs
+        assert web.find("#print-seqs").get_attribute("value") == "2,4"
+        web.find("#print-seqs").clear()
         web.find("#print-seqs").send_keys("2-4")
         web.click("#print-batch-button")
         web.driver.switch_to.alert.accept()
