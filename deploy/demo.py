@@ -8,13 +8,15 @@ import datetime as dt
 import os
 import random
 import secrets
+import signal
+import subprocess
 import sys
 import time
 
 import requests
 
 from deploy import demo_data
-from deploy.local import ROOT, port
+from deploy.local import LOG_DIR, ROOT, pid_path, port, running_pid
 from gateway import accounts
 from gateway.db import init_engine
 from services.common.settings import setting
@@ -73,6 +75,7 @@ def main() -> int:
                 print(f"账号 {username} 创建失败：{r.text}", file=sys.stderr)
                 return 1
     run_season(base, passwords)
+    site = start_print_site(http, base)
     lines = [f"{u}\t{p}" for u, p in passwords.items()]
     path = os.path.join(ROOT, "var", "demo-accounts.txt")
     with open(path, "w") as f:
@@ -80,7 +83,45 @@ def main() -> int:
     print("演示省份已就绪：", f"http://127.0.0.1:{port()}/")
     print("演示账号（用户名\t密码），也保存在 var/demo-accounts.txt：")
     print("\n".join(lines))
+    if site:
+        print(f"打印点：{DEMO_SITE[1]}（打印机 {DEMO_QUEUE}，打印出的证书在 {os.path.expanduser('~/PDF')}），"
+              "临渭区职业教育中心的审核页面点“打印证书与表格”即可打印")
     return 0
+
+
+DEMO_SITE = ("61050201", "临渭区职业教育中心教务处")
+DEMO_QUEUE = "biye-demo-pdf"  # deploy/setup.sh demo adds it (cups-pdf: a printer that writes PDFs)
+
+
+def start_print_site(http: requests.Session, base: str) -> dict | None:
+    """The demo school's print site with a running agent beside the local CUPS; registered afresh on every
+    run (its secret is shown only at registration), the previous one revoked."""
+    try:
+        if DEMO_QUEUE not in subprocess.run(["lpstat", "-p"], capture_output=True, text=True).stdout:
+            print(f"本机没有打印机 {DEMO_QUEUE}，演示中不设打印点（deploy/setup.sh demo 会添加它）")
+            return None
+    except FileNotFoundError:
+        return None
+    for old in http.get(f"{base}/print-sites", timeout=30).json():
+        if (old["org_code"], old["name"]) == DEMO_SITE:
+            http.delete(f"{base}/print-sites/{old['site_id']}", timeout=30)
+    r = http.post(f"{base}/print-sites", json={"org_code": DEMO_SITE[0], "name": DEMO_SITE[1]}, timeout=30)
+    if r.status_code != 201:
+        print(f"打印点登记失败：{r.text}", file=sys.stderr)
+        return None
+    site = r.json()
+    pid = running_pid("printagent")
+    if pid:
+        os.killpg(pid, signal.SIGTERM)
+    env = {"AGENT_SITE_ID": site["site_id"], "AGENT_AMQP_URI": site["credentials"]["amqp_uri"],
+           "AGENT_GATEWAY_URL": f"http://127.0.0.1:{port()}",
+           "AGENT_STATE_DIR": os.path.join(ROOT, "var", "printagent")}
+    with open(os.path.join(LOG_DIR, "printagent.log"), "ab") as log:
+        child = subprocess.Popen([sys.executable, "-m", "printagent"], cwd=ROOT, env=dict(os.environ, **env),
+                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(pid_path("printagent"), "w") as f:
+        f.write(str(child.pid))
+    return site
 
 
 

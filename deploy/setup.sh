@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Make this machine ready for `make demo` or `make test`; idempotent, quick when all is there.
-#   deploy/setup.sh demo   the font every certificate and form embeds; PostgreSQL and RabbitMQ running
-#   deploy/setup.sh test   also CUPS with a PDF test queue, Chromium for the browser tests, poppler,
-#                          and RabbitMQ's management API (the tests make their own virtual host)
+#   deploy/setup.sh demo   the font every certificate and form embeds; PostgreSQL and RabbitMQ running, with
+#                          the management API (print sites get broker users through it); CUPS with a PDF
+#                          printer for the demo's print site
+#   deploy/setup.sh test   also Chromium for the browser tests, poppler, and the tests' PDF printers
 # Where something is missing and cannot be installed here (not root, no apt-get), it stops at once
 # with one line naming what is missing and the command that installs it.
 set -euo pipefail
 MODE=${1:-test}
 case "$MODE" in demo|test) ;; *) echo "用法: deploy/setup.sh demo|test" >&2; exit 2 ;; esac
 
-DEMO_PACKAGES="fonts-wqy-zenhei"
-TEST_PACKAGES="$DEMO_PACKAGES cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf chromium chromium-driver poppler-utils"
+DEMO_PACKAGES="fonts-wqy-zenhei cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf"
+TEST_PACKAGES="$DEMO_PACKAGES chromium chromium-driver poppler-utils"
+DEMO_QUEUES="biye-demo-pdf"  # the demo's print site prints here (PDFs in ~/PDF)
 TEST_QUEUES="biye-test-pdf biye-agent-pdf"  # the printing service's own CUPS; a print site's, for the agent
-if [ "$MODE" = demo ]; then PACKAGES=$DEMO_PACKAGES; else PACKAGES=$TEST_PACKAGES; fi
+if [ "$MODE" = demo ]; then PACKAGES=$DEMO_PACKAGES; QUEUES=$DEMO_QUEUES; else PACKAGES=$TEST_PACKAGES; QUEUES=$TEST_QUEUES; fi
 
 say() { echo "setup: $*"; }
 fail() { echo "setup: $*" >&2; exit 1; }
@@ -54,8 +56,6 @@ if ! rabbitmq_up; then
   wait_for 60 rabbitmq_up || fail "RabbitMQ 启动失败，见 /var/log/rabbitmq/"
 fi
 
-[ "$MODE" = test ] || exit 0
-
 # --- RabbitMQ's management API ----------------------------------------------------------------
 management_up() { curl -sf -u guest:guest http://127.0.0.1:15672/api/overview; }
 if ! management_up >/dev/null 2>&1; then
@@ -74,7 +74,7 @@ if ! cups_up; then
   /usr/sbin/cupsd
   wait_for 30 cups_up || fail "CUPS 启动失败，见 /var/log/cups/error_log"
 fi
-for queue in $TEST_QUEUES; do
+for queue in $QUEUES; do
   if ! lpstat -p "$queue" >/dev/null 2>&1; then
     [ "$(id -u)" = 0 ] || fail "缺少 CUPS 测试打印队列 $queue —— 请以 root 运行: deploy/setup.sh test"
     say "adding the CUPS queue $queue"

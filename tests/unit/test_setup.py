@@ -35,7 +35,7 @@ def run_as_nobody(bin_dir: str, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.skipif(os.geteuid() == 0 and not shutil.which("setpriv"), reason="needs setpriv to drop root")
 @pytest.mark.parametrize("mode, packages", [
-    ("demo", "fonts-wqy-zenhei"),
+    ("demo", "fonts-wqy-zenhei cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf"),
     ("test", "fonts-wqy-zenhei cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf chromium "
              "chromium-driver poppler-utils"),
 ])
