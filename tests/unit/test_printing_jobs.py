@@ -1,7 +1,5 @@
 """Print jobs without a printer: what lp and lpstat answer is parsed, a job's options are checked,
 and a sent job's outcome follows from CUPS's lists. The real CUPS is in tests/integration/test_documents.py."""
-import os
-import stat
 
 import pytest
 
@@ -26,17 +24,6 @@ def test_lpstat_lists():
         "printer hp now printing hp-3.  enabled since Mon Nov 23 2026\n")
     assert printers[:2] == [{"name": "biye-test-pdf", "state": "idle", "enabled": True},
                             {"name": "office", "state": "disabled", "enabled": False}]
-
-
-@pytest.fixture
-def fake_commands(tmp_path, monkeypatch):
-    """Put scripts named like CUPS's commands first on PATH."""
-    def make(name: str, body: str) -> None:
-        path = tmp_path / name
-        path.write_text(f"#!/bin/sh\n{body}\n")
-        path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    return make
 
 
 def test_submit_passes_printer_title_copies_and_files(fake_commands, tmp_path):
