@@ -26,6 +26,10 @@ JOB_STATE_NAMES = {"pending": "排队等待打印", "pending-held": "被打印�
                    "processing-stopped": "打印机已暂停"}
 
 
+class Refused(Exception):
+    """The province will not give this job's document (token expired or wrong, job ended): final."""
+
+
 def fault(name: str, part: int) -> None:
     """Fault tests: AGENT_FAULTS=after_lp:2 ends the process right after part 2 reached CUPS."""
     if f"{name}:{part}" in os.environ.get("AGENT_FAULTS", "").split(","):
@@ -159,7 +163,7 @@ class Agent:
             self.journal.set_job(job_id, journal.PRINTING, str(exc))
         except requests.RequestException as exc:
             self.journal.set_job(job_id, journal.PRINTING, f"无法从省级平台取得打印文件，稍后重试：{exc}")
-        except PermissionError as exc:
+        except Refused as exc:
             self.journal.set_job(job_id, journal.FAILED, str(exc))
 
     def _settle(self, job: dict, part: dict, known: dict[int, dict]) -> bool | None:
@@ -209,7 +213,7 @@ class Agent:
         url = self.config.gateway_url + message["part_path"].format(part=part["part"])
         response = self.http.get(url, headers={"X-Print-Job-Token": message["token"]}, timeout=120)
         if response.status_code in (403, 404):
-            raise PermissionError(f"省级平台拒绝提供打印文件：{response.json().get('error', {}).get('message', '')}")
+            raise Refused(f"省级平台拒绝提供打印文件：{response.json().get('error', {}).get('message', '')}")
         response.raise_for_status()
         path = self._path(message["job_id"], part["part"])
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -172,7 +172,8 @@ class PrintingService(HealthMixin):
         """Part `part` of a site job as a PDF under UPLOAD_DIR/rendered, for the agent holding its token."""
         with self.db.transaction() as session:
             job = jobs.load(session, job_id)
-        what = site_jobs.part_of(job, part, token)
+            revoked = job["site_id"] is not None and sites.load(session, job["site_id"])["revoked_at"] is not None
+        what = site_jobs.part_of(job, part, token, revoked)
         if job["what"] == "certificates":
             done = self._render_certificates(job["review_id"], job["profile"], what, False, job["printer"])
             return {"path": done["path"], "filename": f"{job['id']}-{part}.pdf"}

@@ -49,11 +49,13 @@ def announce(session: Session, job: dict, parts: list[list], add_event) -> None:
     })
 
 
-def part_of(job: dict, part: int, token: str) -> list:
-    """What part `part` (1-based) prints, for the holder of the job's token."""
+def part_of(job: dict, part: int, token: str, site_revoked: bool = False) -> list:
+    """What part `part` (1-based) prints, for the holder of the job's token at a site not revoked."""
     if job["site_id"] is None or not job["token_hash"] or not hmac.compare_digest(_hash(token or ""),
                                                                                    job["token_hash"]):
         raise Forbidden("打印任务凭据无效")
+    if site_revoked:
+        raise Forbidden("该打印点已被撤销，不能再取得打印文件")
     if job["token_expires"] < dt.datetime.now(dt.UTC):
         raise Forbidden("打印任务凭据已过期，请重新提交打印任务")
     if job["state"] in (DONE, FAILED):

@@ -263,3 +263,25 @@ def test_a_network_cut_mid_batch_resumes_without_doubling(client, province, numb
     job = finished(client, manager, job_id)
     assert job["state"] == "done" and job["sheets_printed"] == 23, job
     assert printed(job_id) == numbered["numbers"]
+
+
+def test_a_revoked_site_can_fetch_nothing_more(client, province, numbered, agent_queue, agents, engine):
+    manager = numbered["manager"]
+    site = register(client, province, "S3", "将被撤销的打印点")
+    agent = agents(site["credentials"], "revoked")
+    site_online_with(client, manager, site["site_id"], agent_queue)
+    assert sh("cupsdisable", "-r", "test: held while the site is revoked", agent_queue).returncode == 0
+    try:
+        job_id = submit(client, manager, numbered["review_id"], site["site_id"])
+        agent.wait_logged(f"job {job_id} part 1 (10 sheets) sent")
+        with engine.connect() as conn:
+            token = conn.execute(sa.text("SELECT payload->>'token' FROM printing.outbox WHERE payload->>'job_id' = :j"),
+                                 {"j": job_id}).scalar_one()
+        part = f"/api/v1/print-jobs/{job_id}/parts/3.pdf"
+        assert client.get(part, headers={"X-Print-Job-Token": "guessed"}).status_code == 403
+        assert client.delete(f"/api/v1/print-sites/{site['site_id']}", headers=province).status_code == 200
+        r = client.get(part, headers={"X-Print-Job-Token": token})
+        assert r.status_code == 403 and "撤销" in r.get_json()["error"]["message"]
+        agent.wait_logged("ACCESS_REFUSED")  # its broker user is gone: it cannot even connect
+    finally:
+        sh("cupsenable", agent_queue)

@@ -33,6 +33,8 @@ def test_a_part_is_given_only_for_the_jobs_token_while_the_job_lasts():
         site_jobs.part_of(job(), 1, "another-token")
     with pytest.raises(Forbidden, match="凭据无效"):
         site_jobs.part_of(job(site_id=None), 1, "the-token")  # not a site's job
+    with pytest.raises(Forbidden, match="撤销"):
+        site_jobs.part_of(job(), 1, "the-token", site_revoked=True)
     with pytest.raises(Forbidden, match="过期"):
         site_jobs.part_of(job(token_expires=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)), 1,
                           "the-token")
