@@ -109,9 +109,8 @@ class Agent:
         printing = False
         for job in self.journal.open_jobs():
             self.step(job)
-            self.report(job["job_id"])
-            now_job = self.journal.job(job["job_id"])
-            printing = printing or (now_job["state"] == journal.PRINTING and not now_job["reason"])
+            current = self.report(job["job_id"])
+            printing = printing or (current["state"] == journal.PRINTING and not current["reason"])
         return printing
 
     def heartbeat(self) -> None:
@@ -122,13 +121,14 @@ class Agent:
             log.warning("%s", exc)
         self.publish({"type": "heartbeat", "printers": printers})
 
-    def report(self, job_id: str) -> None:
+    def report(self, job_id: str) -> dict:
+        """Tell the province the job's state if it has not heard it yet; returns the job as journalled."""
         job = self.journal.job(job_id)
-        if job["reported"] == f"{job['state']}:{job['sheets_printed']}:{job['reason'] or ''}":
-            return
-        self.publish({"type": "job", "job_id": job_id, "state": job["state"], "sheets_printed": job["sheets_printed"],
-                      "reason": job["reason"]})
-        self.journal.mark_reported(job_id, job["state"], job["sheets_printed"], job["reason"])
+        if job["reported"] != journal.said(job["state"], job["sheets_printed"], job["reason"]):
+            self.publish({"type": "job", "job_id": job_id, "state": job["state"],
+                          "sheets_printed": job["sheets_printed"], "reason": job["reason"]})
+            self.journal.mark_reported(job_id, job["state"], job["sheets_printed"], job["reason"])
+        return job
 
     def step(self, job: dict) -> None:
         """Move one job on as far as it can go now without waiting."""

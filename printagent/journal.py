@@ -20,6 +20,11 @@ CREATE TABLE IF NOT EXISTS parts (
 """
 
 
+def said(state: str, sheets: int, reason: str | None) -> str:
+    """What a report to the province says, as kept in `jobs.reported` (unreported() builds it in SQL)."""
+    return f"{state}:{sheets}:{reason or ''}"
+
+
 class Journal:
     def __init__(self, path: str):
         self.db = sqlite3.connect(path, isolation_level=None)
@@ -71,5 +76,4 @@ class Journal:
 
     def mark_reported(self, job_id: str, state: str, sheets: int, reason: str | None) -> None:
         with self.db:
-            self.db.execute("UPDATE jobs SET reported = ? WHERE job_id = ?",
-                            (f"{state}:{sheets}:{reason or ''}", job_id))
+            self.db.execute("UPDATE jobs SET reported = ? WHERE job_id = ?", (said(state, sheets, reason), job_id))

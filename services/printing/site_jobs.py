@@ -65,18 +65,18 @@ def part_of(job: dict, part: int, token: str, site_revoked: bool = False) -> lis
     return job["sheets"][part - 1]
 
 
-def report(session: Session, site_id: str, message: dict) -> bool:
-    """An agent's word on one of its site's jobs; False when it is not that site's or says nothing new."""
+def report(session: Session, site_id: str, message: dict) -> None:
+    """An agent's word on one of its site's jobs; ignored when the job is not that site's or has ended."""
     state = message.get("state")
     if state not in AGENT_STATES:
-        return False
+        return
     try:
         row = session.execute(sa.select(print_jobs).where(print_jobs.c.id == str(message.get("job_id")))
                               .with_for_update()).mappings().first()
     except sa.exc.DataError:
-        return False
+        return
     if row is None or row["site_id"] != site_id or row["state"] in (DONE, FAILED):
-        return False
+        return
     printed = message.get("sheets_printed")
     printed = max(row["sheets_printed"] or 0, min(int(printed), row["sheets_total"] or 0)) \
         if isinstance(printed, int) else row["sheets_printed"]
@@ -87,4 +87,3 @@ def report(session: Session, site_id: str, message: dict) -> bool:
     if state == DONE:
         values["sheets_printed"] = row["sheets_total"]
     jobs.update(session, row["id"], **values)
-    return True

@@ -60,18 +60,19 @@ def mark_listed_elsewhere(session: Session, this_review: str | None, rows: list[
     """A student is never in two open reviews at once (a 正常验印 and a 补验印, or two schools' lists
     after a transfer): a row already listed in another review not yet numbered gets the reason.
     A row whose student already holds a certificate has its reason already: that one says it all."""
-    ids = list({r["id_number"] for r in rows if r["id_valid"] and not r.get("certified")})
-    if not ids:
+    candidates = [r for r in rows if r["id_valid"] and not r.get("certified")]
+    if not candidates:
         return
     query = (sa.select(graduates.c.id_number, reviews.c.school_name, reviews.c.year, reviews.c.season,
                        reviews.c.kind, reviews.c.status)
              .join(reviews, reviews.c.id == graduates.c.review_id)
-             .where(graduates.c.id_number.in_(ids), reviews.c.status.notin_(states.AFTER_NUMBERING)))
+             .where(graduates.c.id_number.in_({r["id_number"] for r in candidates}),
+                    reviews.c.status.notin_(states.AFTER_NUMBERING)))
     if this_review:
         query = query.where(reviews.c.id != this_review)
     elsewhere = {r.id_number: r for r in session.execute(query)}
-    for row in rows:
-        other = elsewhere.get(row["id_number"]) if row["id_valid"] and not row.get("certified") else None
+    for row in candidates:
+        other = elsewhere.get(row["id_number"])
         if other is not None:
             row["reasons"].append(
                 f"该生已列入{other.school_name}{other.year}年{other.season}{other.kind}的毕业审核"

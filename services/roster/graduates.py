@@ -85,7 +85,7 @@ def _has_photo():
 
 def match_registry(session: Session, school_code: str, rows: list[dict]) -> None:
     """Steps 1–3: found at this school by ID number and name, status allows graduation, identity agrees."""
-    ids = [r["id_number"] for r in rows if r["id_valid"]]
+    ids = valid_ids(rows)
     found = {}
     has_photo = _has_photo()
     if ids:
