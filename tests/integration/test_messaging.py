@@ -5,6 +5,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.support.infra import queue_depth
+from tests.support.processes import log_since
 from tests.support.wait import until
 
 SENDER = ("tests.probe.sender.service:ProbeSender", "probe_sender", "tests/probe/config.yml")
@@ -118,8 +119,6 @@ def test_an_event_that_can_never_succeed_is_not_retried_forever(spawn, rpc, engi
     after = rpc.probe_sender.add_note("the next one")
     until(lambda: received_rows(engine, after) == 1, what="the consumer still working")
     assert handled() == 1 and received_rows(engine, poison) == 0
-    with open(receiver.log_path, encoding="utf-8") as log:
-        log.seek(receiver.log_offset)
-        seen = log.read()
+    seen = log_since(receiver.log_path, receiver.log_offset)
     assert seen.count(f"gave up on event {event_id}") == 1, "given up on once, not retried"
     assert f"failed on event {event_id}" not in seen, "never requeued as a passing failure"

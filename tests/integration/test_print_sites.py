@@ -1,6 +1,7 @@
 """Printing at a site: the print agent as its own process, with its own RabbitMQ user, printing to a
 real cups-pdf queue. Sheets are counted in the PDFs CUPS produced: every sheet exactly once, in order,
 through a kill, a redelivery and a paused printer; another site's credentials are refused by the broker."""
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import amqp
@@ -230,18 +231,28 @@ def test_a_bureau_with_a_print_site_prints_for_its_schools(client, province, sta
     assert client.get("/api/v1/schools/S2/print-profiles", headers=login(client, "linwei_reviewer")).status_code == 404
 
 
+@contextmanager
+def job_held_in_cups(client, province, numbered, queue: str, agents, label: str, why: str):
+    """A site of the school with its agent, the queue paused, the batch submitted and its first part
+    waiting in CUPS: yields (site, agent, job id); the queue is resumed on the way out."""
+    site = register(client, province, "S3", f"{label}打印点")
+    agent = agents(site["credentials"], label)
+    site_online_with(client, numbered["manager"], site["site_id"], queue)
+    assert sh("cupsdisable", "-r", why, queue).returncode == 0
+    try:
+        job_id = submit(client, numbered["manager"], numbered["review_id"], site["site_id"])
+        agent.wait_logged(f"job {job_id} part 1 (10 sheets) sent")
+        yield site, agent, job_id
+    finally:
+        sh("cupsenable", queue)
+
+
 def test_a_network_cut_mid_batch_resumes_without_doubling(client, province, numbered, agent_queue, agents):
     """The broker drops the agent's connection (as a cut line would) while a batch waits in CUPS; the agent
     connects again and the batch ends with every sheet once."""
     from tests.support.infra import RABBIT_API, RABBIT_AUTH
-    manager = numbered["manager"]
-    site = register(client, province, "S3", "断网的打印点")
-    agent = agents(site["credentials"], "cut")
-    site_online_with(client, manager, site["site_id"], agent_queue)
-    assert sh("cupsdisable", "-r", "test: held while the line is cut", agent_queue).returncode == 0
-    try:
-        job_id = submit(client, manager, numbered["review_id"], site["site_id"])
-        agent.wait_logged(f"job {job_id} part 1 (10 sheets) sent")
+    with job_held_in_cups(client, province, numbered, agent_queue, agents, "断网",
+                          "test: held while the line is cut") as (site, agent, job_id):
         user = site["credentials"]["broker_user"]
 
         def agent_connections():  # the management API lists a new connection within a few seconds
@@ -252,28 +263,16 @@ def test_a_network_cut_mid_batch_resumes_without_doubling(client, province, numb
                             headers={"X-Reason": "network cut (test)"})
         assert r.status_code == 204
         agent.wait_logged("CONNECTION_FORCED")
-
-        def connects():
-            with open(agent.log_path, encoding="utf-8") as log:
-                log.seek(agent.log_offset)
-                return log.read().count("connected; taking jobs")
-        until(lambda: connects() == 2, timeout=30, what="the agent connected again")
-    finally:
-        sh("cupsenable", agent_queue)
-    job = finished(client, manager, job_id)
+        until(lambda: agent.logged().count("connected; taking jobs") == 2, timeout=30,
+              what="the agent connected again")
+    job = finished(client, numbered["manager"], job_id)
     assert job["state"] == "done" and job["sheets_printed"] == 23, job
     assert printed(job_id) == numbered["numbers"]
 
 
 def test_a_revoked_site_can_fetch_nothing_more(client, province, numbered, agent_queue, agents, engine):
-    manager = numbered["manager"]
-    site = register(client, province, "S3", "将被撤销的打印点")
-    agent = agents(site["credentials"], "revoked")
-    site_online_with(client, manager, site["site_id"], agent_queue)
-    assert sh("cupsdisable", "-r", "test: held while the site is revoked", agent_queue).returncode == 0
-    try:
-        job_id = submit(client, manager, numbered["review_id"], site["site_id"])
-        agent.wait_logged(f"job {job_id} part 1 (10 sheets) sent")
+    with job_held_in_cups(client, province, numbered, agent_queue, agents, "撤销",
+                          "test: held while the site is revoked") as (site, agent, job_id):
         with engine.connect() as conn:
             token = conn.execute(sa.text("SELECT payload->>'token' FROM printing.outbox WHERE payload->>'job_id' = :j"),
                                  {"j": job_id}).scalar_one()
@@ -283,5 +282,3 @@ def test_a_revoked_site_can_fetch_nothing_more(client, province, numbered, agent
         r = client.get(part, headers={"X-Print-Job-Token": token})
         assert r.status_code == 403 and "撤销" in r.get_json()["error"]["message"]
         agent.wait_logged("ACCESS_REFUSED")  # its broker user is gone: it cannot even connect
-    finally:
-        sh("cupsenable", agent_queue)

@@ -5,9 +5,8 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, log_since, wait_logged
 
 QUEUE = "biye-agent-pdf"  # added by deploy/setup.sh test
 CUPS_PDF_OUT = os.path.expanduser("~/PDF")
@@ -45,14 +44,11 @@ class AgentProcess:
 
     def wait_logged(self, text: str, timeout: float = 30) -> None:
         """Until this run of the agent has logged `text`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with open(self.log_path, encoding="utf-8") as log:
-                log.seek(self.log_offset)
-                if text in log.read():
-                    return
-            time.sleep(0.2)
-        raise TimeoutError(f"the agent never logged {text!r}: see {self.log_path}")
+        wait_logged(self.proc, "the print agent", self.log_path, self.log_offset, text, timeout)
+
+    def logged(self) -> str:
+        """What this run of the agent has logged so far."""
+        return log_since(self.log_path, self.log_offset)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

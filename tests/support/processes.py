@@ -10,6 +10,26 @@ from nameko.standalone.rpc import ClusterRpcProxy
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def log_since(log_path: str, offset: int) -> str:
+    """What a process wrote to its log after `offset` (where this run of it began)."""
+    with open(log_path, "rb") as log:
+        log.seek(offset)
+        return log.read().decode("utf-8", errors="replace")
+
+
+def wait_logged(proc: subprocess.Popen, name: str, log_path: str, offset: int, text: str, timeout: float = 30,
+                what: str = "") -> None:
+    """Until the process has logged `text` since `offset`; fails at once if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in log_since(log_path, offset):
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited: see {log_path}")
+        time.sleep(0.2)
+    raise TimeoutError(f"{name} never logged {what or text!r}: see {log_path}")
+
+
 class ServiceProcess:
     def __init__(self, module: str, service: str, env: dict, config: str, log_dir: str, label: str = ""):
         self.module = module  # "services.roster.service:RosterService"
@@ -51,16 +71,7 @@ class ServiceProcess:
 
     def wait_logged(self, text: str, timeout: float = 30, what: str = "") -> None:
         """Until this run of the process has logged `text`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with open(self.log_path, "rb") as log:
-                log.seek(self.log_offset)
-                if text.encode() in log.read():
-                    return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.service} exited: see {self.log_path}")
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.service} never logged {what or text!r}: see {self.log_path}")
+        wait_logged(self.proc, self.service, self.log_path, self.log_offset, text, timeout, what)
 
     def kill(self) -> None:
         """SIGKILL: the process gets no chance to clean up."""
