@@ -1,11 +1,11 @@
 """Who may see and change which school's data."""
 from flask import current_app, g
 
+from gateway import audit
 from gateway import orgs as org_tree
 from gateway.db import connect
-from gateway.roles import FULL_ID_ROLES, SCHOOL_GRADUATION_MANAGER
+from gateway.roles import SCHOOL_GRADUATION_MANAGER
 from services.common.errors import BadInput, Forbidden, NotFound
-from services.common.idnumber import mask
 
 
 def visible_school(code: str) -> dict:
@@ -56,6 +56,7 @@ def visible_school_codes() -> list[str]:
         return [o["code"] for o in org_tree.subtree(conn, g.org) if o["kind"] == "school"]
 
 
-def id_for_viewer(number: str) -> str:
-    """Whole for roles that need it (FULL_ID_ROLES), masked for everyone else."""
-    return number if FULL_ID_ROLES & set(g.user["roles"]) else mask(number)
+def record_reveal(target: str, school_code: str, name: str) -> None:
+    """Audit that the caller was shown one whole ID number."""
+    with connect() as conn:
+        audit.record(conn, g.user, "id_number.reveal", target, {"school_code": school_code, "name": name})

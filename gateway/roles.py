@@ -25,5 +25,7 @@ ROLE_NAMES = {
     ORG_ADMIN: "单位管理员",
 }
 
-# Roles that see whole ID numbers in lists; everyone else sees them masked.
-FULL_ID_ROLES = {SCHOOL_GRADUATION_MANAGER, PROVINCE_ADMIN}
+# Lists show ID numbers masked to everyone; these roles may ask for one whole number (audited).
+ID_REVEAL_ROLES = {SCHOOL_GRADUATION_MANAGER, BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN}
+# Roles that correct issued certificates (reissue with a new number, or void).
+CERTIFICATE_CORRECTION_ROLES = {PROVINCE_ADMIN, PROVINCE_REVIEWER}

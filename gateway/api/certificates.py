@@ -8,7 +8,9 @@ from gateway.api.reviews import review_for_viewer
 from gateway.auth import login_required
 from gateway.db import connect
 from gateway.ratelimit import hit
-from services.common.errors import BadInput, Conflict
+from gateway.roles import CERTIFICATE_CORRECTION_ROLES, ID_REVEAL_ROLES
+from services.common.errors import BadInput, Conflict, NotFound
+from services.common.idnumber import mask
 
 bp = Blueprint("certificates", __name__, url_prefix="/api/v1")
 
@@ -23,16 +25,34 @@ def rpc():
 @bp.get("/reviews/<review_id>/certificates")
 @login_required()
 def review_certificates(review_id: str):
-    """The review's certificate numbers and issue dates, in list order (empty until issued)."""
+    """The review's certificate numbers and issue dates, in list order (empty until issued); each valid
+    one with the corrections (`actions`: reissue, void) the caller may make."""
     review_for_viewer(review_id)
-    result = rpc().numbering.certificates(review_id)
-    if result["failure"]:
-        raise Conflict(result["failure"])
+    corrections = ["reissue", "void"] if CERTIFICATE_CORRECTION_ROLES & set(g.user["roles"]) else []
     return jsonify([
         {**{k: c[k] for k in ("number", "name", "major_name", "issue_date", "seq", "status", "void_reason",
                               "replaces")},
-         "id_number": access.id_for_viewer(c["id_number"])}
-        for c in result["certificates"]])
+         "id_number": mask(c["id_number"]), "actions": corrections if c["status"] == "valid" else []}
+        for c in issued(review_id)])
+
+
+def issued(review_id: str) -> list[dict]:
+    result = rpc().numbering.certificates(review_id)
+    if result["failure"]:
+        raise Conflict(result["failure"])
+    return result["certificates"]
+
+
+@bp.post("/reviews/<review_id>/certificates/<number>/id-number")
+@login_required(*ID_REVEAL_ROLES)
+def reveal_id_number(review_id: str, number: str):
+    """The whole ID number on one certificate of the review, on an explicit request; audited."""
+    review = review_for_viewer(review_id)
+    found = next((c for c in issued(review_id) if c["number"] == number), None)
+    if found is None:
+        raise NotFound(f"本审核中没有证书编号{number}")
+    access.record_reveal(f"certificate:{number}", review["school_code"], found["name"])
+    return jsonify({"number": number, "name": found["name"], "id_number": found["id_number"]})
 
 
 def reason_given(what: str) -> str:
@@ -44,7 +64,7 @@ def reason_given(what: str) -> str:
 
 
 @bp.post("/certificates/<number>/reissue")
-@login_required("province_admin", "province_reviewer")
+@login_required(*CERTIFICATE_CORRECTION_ROLES)
 def reissue(number: str):
     """A correction: the number is voided with its reason and the student gets a new one."""
     reason = reason_given("更正")
@@ -55,7 +75,7 @@ def reissue(number: str):
 
 
 @bp.post("/certificates/<number>/void")
-@login_required("province_admin", "province_reviewer")
+@login_required(*CERTIFICATE_CORRECTION_ROLES)
 def void(number: str):
     """Void a number issued in error, with its reason; the person holds no valid certificate after it."""
     reason = reason_given("作废")

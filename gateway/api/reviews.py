@@ -7,6 +7,7 @@ from gateway import access, audit
 from gateway import orgs as org_tree
 from gateway.auth import login_required
 from gateway.db import connect
+from gateway.roles import ID_REVEAL_ROLES
 from gateway.uploads import saved_upload
 from services.common import vocab
 from services.common.errors import BadInput, NotFound
@@ -65,8 +66,8 @@ def create_review():
     return jsonify({"review_id": opened["review_id"]}), 202
 
 
-def review_for_viewer(review_id: str) -> dict:
-    review = rpc().review.get_review(review_id)
+def review_for_viewer(review_id: str, with_actions: bool = False) -> dict:
+    review = rpc().review.get_review(review_id, access.actor() if with_actions else None)
     access.require_visible_school(review["school_code"])
     return review
 
@@ -74,10 +75,11 @@ def review_for_viewer(review_id: str) -> dict:
 @bp.get("/reviews/<review_id>")
 @login_required()
 def get_review(review_id: str):
-    """A review: state, verification progress, qualified count, unqualified rows with reasons, history."""
-    review = review_for_viewer(review_id)
+    """A review: state, verification progress, qualified count, unqualified rows with reasons, history,
+    and what the caller may do now (`actions`) or may do once unfinished work is done (`blocked`)."""
+    review = review_for_viewer(review_id, with_actions=True)
     for row in review["unqualified"]:
-        row["id_number"] = access.id_for_viewer(row["id_number"])
+        row["id_number"] = mask(row["id_number"])
     return jsonify(review)
 
 
@@ -88,7 +90,7 @@ def major_table(review_id: str, major_code: str):
     review_for_viewer(review_id)
     table = rpc().review.major_table(review_id, major_code)
     for student in table["students"]:
-        student["id_number"] = access.id_for_viewer(student["id_number"])
+        student["id_number"] = mask(student["id_number"])
     return jsonify(table)
 
 
@@ -103,17 +105,27 @@ def graduate_grades(review_id: str, row: int):
         raise NotFound("该学生不在本校学籍中，没有成绩可以查看")
     detail = rpc().grading.student_grades(review["school_code"], graduate["id_number"], student["major_code"],
                                           student["cohort"])
-    return jsonify({"row": row, "name": graduate["name"], "id_number": access.id_for_viewer(graduate["id_number"]),
+    return jsonify({"row": row, "name": graduate["name"], "id_number": mask(graduate["id_number"]),
                     "major_code": student["major_code"], "major_name": student["major_name"],
                     "cohort": student["cohort"], "verdict": graduate["verdict"], "reasons": graduate["reasons"] or [],
                     "grades": detail})
+
+
+@bp.post("/reviews/<review_id>/graduates/<int:row>/id-number")
+@login_required(*ID_REVEAL_ROLES)
+def reveal_id_number(review_id: str, row: int):
+    """One listed graduate's whole ID number, on an explicit request (lists show it masked); audited."""
+    review = review_for_viewer(review_id)
+    graduate = rpc().review.graduate(review_id, row)
+    access.record_reveal(f"review:{review_id}:row:{row}", review["school_code"], graduate["name"])
+    return jsonify({"row": row, "name": graduate["name"], "id_number": graduate["id_number"]})
 
 
 def act(review_id: str, action: str, **kwargs):
     review_for_viewer(review_id)
     review = rpc().review.act(review_id, action, access.actor(), **kwargs)
     for row in review["unqualified"]:
-        row["id_number"] = access.id_for_viewer(row["id_number"])
+        row["id_number"] = mask(row["id_number"])
     return jsonify(review)
 
 

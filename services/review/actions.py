@@ -8,10 +8,10 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
 from services.common import events
-from services.common.errors import Conflict, NotFound
+from services.common.errors import NotFound
 from services.review import machine, states
 from services.review.tables import graduates, history, level_approvals, major_approvals, reviews
-from services.review.views import load
+from services.review.views import approved_majors, load
 
 
 def majors_of(session: Session, review: dict) -> dict[str, str]:
@@ -20,12 +20,6 @@ def majors_of(session: Session, review: dict) -> dict[str, str]:
         sa.select(graduates.c.student["major_code"].astext, graduates.c.student["major_name"].astext)
         .where(graduates.c.review_id == review["id"], graduates.c.verdict == "qualified").distinct())
     return dict(rows.all())
-
-
-def approved_majors(session: Session, review: dict, level_code: str) -> set[str]:
-    return set(session.execute(sa.select(major_approvals.c.major_code).where(
-        major_approvals.c.review_id == review["id"], major_approvals.c.generation == review["generation"],
-        major_approvals.c.round == review["round"], major_approvals.c.level_code == level_code)).scalars())
 
 
 def record(session: Session, review: dict, actor: dict, to_status: str, action: str, reason: str | None) -> None:
@@ -38,12 +32,13 @@ def _set(session: Session, review: dict, **values) -> None:
     session.execute(reviews.update().where(reviews.c.id == review["id"]).values(updated_at=sa.func.now(), **values))
 
 
-def _require_all_majors(session: Session, review: dict, level_code: str) -> None:
+def progress(session: Session, review: dict) -> machine.Progress:
+    """The acting level's progress, from the tables (the view reads the same from itself)."""
+    level = machine.acting_level(review)
+    approved = approved_majors(session, review, level) if level else set()
     majors = majors_of(session, review)
-    missing = [f"{name}（{code}）" for code, name in sorted(majors.items())
-               if code not in approved_majors(session, review, level_code)]
-    if missing:
-        raise Conflict(f"以下专业的毕业生资格审核表尚未审核通过：{'、'.join(missing)}")
+    return machine.Progress(verified=review["verified"] >= review["total"],
+                            majors={code: (name, code in approved) for code, name in majors.items()})
 
 
 def act(session: Session, review_id: str, action: str, actor: dict, major_code: str | None = None,
@@ -53,23 +48,19 @@ def act(session: Session, review_id: str, action: str, actor: dict, major_code: 
     if action not in machine.ACTIONS:
         raise NotFound(f"没有“{action}”这个操作")
     review = load(session, review_id, lock=True)
-    machine.check(action, review, machine.Actor(actor["org_code"], frozenset(actor["roles"])))
+    machine.check(action, review, machine.Actor.of(actor))
+    done = progress(session, review)
+    machine.check_ready(action, done, major_code)
     level = machine.acting_level(review)
     if action == machine.APPROVE_MAJOR:
-        return _approve_major(session, review, actor, level, major_code)
+        return _approve_major(session, review, actor, level, major_code, done.majors[major_code][0])
     if action == machine.SUBMIT:
-        if review["verified"] < review["total"]:
-            raise Conflict("成绩核验尚未完成，请稍候再提交")
-        if not majors_of(session, review):
-            raise Conflict("没有合格的毕业生，不能提交；请先修改成绩或学籍后重新导入名单")
-        _require_all_majors(session, review, level)
         status, pos = machine.after_submit(review)
         record(session, review, actor, status, action, None)
         submitter = {k: actor[k] for k in ("username", "name", "phone", "org_name")}
         _set(session, review, status=status, chain_pos=pos, submitted_by=submitter, submitted_at=sa.func.now())
         return None
     if action == machine.APPROVE:
-        _require_all_majors(session, review, level)
         status, pos = machine.after_approve(review)
         session.execute(level_approvals.insert().values(
             review_id=review["id"], generation=review["generation"], round=review["round"], level_code=level,
@@ -96,17 +87,14 @@ def act(session: Session, review_id: str, action: str, actor: dict, major_code: 
     return None
 
 
-def _approve_major(session: Session, review: dict, actor: dict, level: str, major_code: str | None) -> None:
-    majors = majors_of(session, review)
-    if major_code not in majors:
-        raise NotFound(f"本审核中没有专业代码为{major_code}的合格毕业生")
+def _approve_major(session: Session, review: dict, actor: dict, level: str, major_code: str, major_name: str) -> None:
     inserted = session.execute(insert(major_approvals).values(
         review_id=review["id"], generation=review["generation"], round=review["round"], level_code=level,
         major_code=major_code, by_name=actor["name"], by_username=actor["username"], by_phone=actor["phone"],
         org=actor["org_name"]).on_conflict_do_nothing()).rowcount
     if inserted:
         record(session, review, actor, review["status"], machine.APPROVE_MAJOR,
-               f"{majors[major_code]}（{major_code}）毕业生资格审核表审核通过")
+               f"{major_name}（{major_code}）毕业生资格审核表审核通过")
     return None
 
 

@@ -6,9 +6,9 @@ table and then the whole review, or returns it to draft with a written reason, a
 starts again. Each rule raises the error the API answers with: 409 for an action the state does not
 allow, 403 for an organisation whose turn it is not.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from services.common.errors import BadInput, Conflict, Forbidden
+from services.common.errors import BadInput, Conflict, Forbidden, NotFound, ServiceError
 from services.review import states
 
 SCHOOL_ROLES = {"school_graduation_manager"}
@@ -44,6 +44,18 @@ ACTION_NAMES = {
 class Actor:
     org_code: str
     roles: frozenset[str]
+
+    @classmethod
+    def of(cls, actor: dict) -> "Actor":
+        return cls(actor["org_code"], frozenset(actor["roles"]))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the acting level has done so far: whether verification is finished, and each major of
+    the qualified students with its name and whether the acting level approved its table this round."""
+    verified: bool
+    majors: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
 
 def is_pending(status: str) -> bool:
@@ -86,6 +98,49 @@ def check(action: str, review: dict, actor: Actor) -> None:
         raise Conflict("本单位已审核通过，现由上级审核")
     if positions[0] > review["chain_pos"]:
         raise Forbidden(f"现在轮到“{level['name']}”审核，还未到本单位")
+
+
+def check_ready(action: str, progress: Progress, major_code: str | None = None) -> None:
+    """Raise Conflict (409) unless the work before `action` is done: verification finished and
+    every major approved before submitting; every major approved before the level approves."""
+    if action == SUBMIT:
+        if not progress.verified:
+            raise Conflict("成绩核验尚未完成，请稍候再提交")
+        if not progress.majors:
+            raise Conflict("没有合格的毕业生，不能提交；请先修改成绩或学籍后重新导入名单")
+    if action in (SUBMIT, APPROVE):
+        missing = [f"{name}（{code}）" for code, (name, approved) in sorted(progress.majors.items()) if not approved]
+        if missing:
+            raise Conflict(f"以下专业的毕业生资格审核表尚未审核通过：{'、'.join(missing)}")
+    if action == APPROVE_MAJOR:
+        if major_code not in progress.majors:
+            raise NotFound(f"本审核中没有专业代码为{major_code}的合格毕业生")
+        name, approved = progress.majors[major_code]
+        if approved:
+            raise Conflict(f"{name}（{major_code}）毕业生资格审核表本级已审核通过")
+
+
+def permitted(review: dict, progress: Progress, actor: Actor) -> tuple[list[dict], list[dict]]:
+    """What `actor` may do now, by the rules that judge the request (check, then check_ready), and
+    what their turn allows but unfinished work still blocks, with why. Approving a major's table is
+    one entry per major not yet approved by the acting level."""
+    may, blocked = [], []
+    for action in ACTIONS:
+        try:
+            check(action, review, actor)
+        except ServiceError:
+            continue
+        if action == APPROVE_MAJOR:
+            may += [{"action": action, "name": ACTION_NAMES[action], "major_code": code}
+                    for code, (_, approved) in sorted(progress.majors.items()) if not approved]
+            continue
+        try:
+            check_ready(action, progress)
+        except ServiceError as exc:
+            blocked.append({"action": action, "name": ACTION_NAMES[action], "reason": exc.message})
+        else:
+            may.append({"action": action, "name": ACTION_NAMES[action]})
+    return may, blocked
 
 
 def acting_level(review: dict) -> str | None:

@@ -38,12 +38,14 @@ class ReviewService(HealthMixin):
             if announced:
                 self.db.add_event(session, *announced)
         with self.db.transaction() as session:
-            return self.review_views.get(session, review_id)
+            return views.for_actor(self.review_views.get(session, review_id), actor)
 
     @rpc
-    def get_review(self, review_id: str) -> dict:
+    def get_review(self, review_id: str, actor: dict | None = None) -> dict:
+        """The review; with `actor`, also what that user may do now (`actions`) and what blocks (`blocked`)."""
         with self.db.transaction() as session:
-            return self.review_views.get(session, review_id)
+            view = self.review_views.get(session, review_id)
+        return views.for_actor(view, actor) if actor else view
 
     @rpc
     def summary(self, review_id: str) -> dict:

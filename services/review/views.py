@@ -4,8 +4,7 @@ from sqlalchemy.orm import Session
 
 from services.common import vocab
 from services.common.errors import NotFound
-from services.review import states
-from services.review.machine import acting_level
+from services.review import machine, states
 from services.review.tables import graduates, history, level_approvals, major_approvals, reviews
 
 
@@ -43,13 +42,10 @@ def view_of(session: Session, review: dict) -> dict:
                             sa.func.count().label("qualified"))
                   .where(graduates.c.review_id == review_id, graduates.c.verdict == "qualified")
                   .group_by(code))}
-    acting = acting_level(review)
-    approved_here = _approved_majors(session, review, acting) if acting else set()
+    acting = machine.acting_level(review)
+    approved_here = approved_majors(session, review, acting) if acting else set()
     for code, major in majors.items():
-        if review["status"] in (states.DRAFT,) or review["status"].startswith("pending_"):
-            major["status"] = "approved" if code in approved_here else "pending"
-        else:
-            major["status"] = "approved"
+        major["status"] = "approved" if acting is None or code in approved_here else "pending"
     done = review["verified"]
     return {
         "id": review["id"],
@@ -61,6 +57,7 @@ def view_of(session: Session, review: dict) -> dict:
         "status": review["status"],
         "generation": review["generation"],
         "chain": review["chain"],
+        "chain_pos": review["chain_pos"],
         "verification": {"state": "done" if done >= review["total"] else "running",
                          "total": review["total"], "done": done},
         "qualified": sum(m["qualified"] for m in majors.values()),
@@ -75,7 +72,18 @@ def view_of(session: Session, review: dict) -> dict:
     }
 
 
-def _approved_majors(session: Session, review: dict, level: str) -> set[str]:
+def for_actor(view: dict, actor: dict) -> dict:
+    """The view with what `actor` may do now (`actions`) and what unfinished work blocks (`blocked`),
+    judged by the machine's rules from the view itself, as the request would be judged."""
+    done = machine.Progress(
+        verified=view["verification"]["state"] == "done",
+        majors={m["major_code"]: (m["major_name"], m["status"] == "approved") for m in view["majors"]})
+    may, blocked = machine.permitted(view, done, machine.Actor.of(actor))
+    return {**view, "actions": may, "blocked": blocked}
+
+
+def approved_majors(session: Session, review: dict, level: str) -> set[str]:
+    """The majors whose tables `level` approved in the review's current generation and round."""
     return set(session.execute(sa.select(major_approvals.c.major_code).where(
         major_approvals.c.review_id == review["id"], major_approvals.c.generation == review["generation"],
         major_approvals.c.round == review["round"], major_approvals.c.level_code == level)).scalars())
@@ -181,9 +189,9 @@ def listing(session: Session, school_codes: list[str], filters: dict) -> list[di
         query = query.where(reviews.c.year == int(filters["year"]))
     rows = [dict(r) for r in session.execute(query.order_by(reviews.c.updated_at.desc()).limit(500)).mappings()]
     if filters.get("waiting_for"):
-        rows = [r for r in rows if acting_level(r) == filters["waiting_for"]]
+        rows = [r for r in rows if machine.acting_level(r) == filters["waiting_for"]]
     return [{"id": r["id"], "school_code": r["school_code"], "school_name": r["school_name"], "year": r["year"],
              "season": r["season"], "kind": r["kind"], "status": r["status"],
-             "status_name": states.NAMES.get(r["status"], r["status"]), "waiting_for": acting_level(r),
+             "status_name": states.NAMES.get(r["status"], r["status"]), "waiting_for": machine.acting_level(r),
              "total": r["total"], "verified": r["verified"], "updated_at": r["updated_at"].isoformat()}
             for r in rows]
