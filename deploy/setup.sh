@@ -19,6 +19,13 @@ if [ "$MODE" = demo ]; then PACKAGES=$DEMO_PACKAGES; QUEUES=$DEMO_QUEUES; else P
 say() { echo "setup: $*"; }
 fail() { echo "setup: $*" >&2; exit 1; }
 
+# One set-up at a time: two at once (make demo beside make test) would start two CUPS schedulers.
+# Only root starts servers, so only root needs to wait its turn.
+if [ "$(id -u)" = 0 ]; then
+  exec 9>"${TMPDIR:-/tmp}/biye-setup.lock"
+  flock 9
+fi
+
 # --- Debian packages --------------------------------------------------------------------------
 missing=$(for p in $PACKAGES; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"; done | xargs)
 if [ -n "$missing" ]; then
