@@ -11,10 +11,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gateway import orgs as org_tree
 from gateway.roles import ORG_ADMIN, PROVINCE_ADMIN, ROLE_KINDS
 from gateway.tables import login_failures, orgs, tokens, users
-from services.common.errors import BadInput, Conflict, Forbidden, ServiceError
+from services.common.errors import BadInput, Conflict, Forbidden, NotFound, ServiceError
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 8
+# one-time passwords: read out over the telephone or copied from a screen, so nothing that looks alike
+# (no 0/o, 1/l/i, no capitals); 12 characters of 31 are about 59 bits
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+ADMIN_ROLES = (PROVINCE_ADMIN, ORG_ADMIN)
 
 
 class TooManyAttempts(ServiceError):
@@ -54,16 +58,10 @@ def create_user(conn: Connection, data: dict, creator: dict | None) -> dict:
     if not phone:
         raise BadInput("请填写联系电话：验印审核表上的联系电话取自账号")
     _check_password_rules(data.get("password"))
-    if not isinstance(roles, list) or not roles:
-        raise BadInput("请至少指定一个角色")
     org = org_tree.get(conn, data.get("org_code") or "")
     if org is None:
         raise BadInput(f"机构“{data.get('org_code') or ''}”不存在")
-    for role in roles:
-        if role not in ROLE_KINDS:
-            raise BadInput(f"未知角色“{role}”")
-        if org["kind"] not in ROLE_KINDS[role]:
-            raise BadInput(f"角色“{role}”不能授予{org_tree.KINDS[org['kind']]}的账号")
+    _check_roles(roles, org["kind"])
     if creator is not None:
         _check_may_create(conn, creator, org, roles)
     if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
@@ -75,14 +73,24 @@ def create_user(conn: Connection, data: dict, creator: dict | None) -> dict:
     return get_user(conn, user_id)
 
 
-def _check_may_create(conn: Connection, creator: dict, org: dict, roles: list[str]) -> None:
+def _check_roles(roles: object, org_kind: str) -> None:
+    if not isinstance(roles, list) or not roles:
+        raise BadInput("请至少指定一个角色")
+    for role in roles:
+        if role not in ROLE_KINDS:
+            raise BadInput(f"未知角色“{role}”")
+        if org_kind not in ROLE_KINDS[role]:
+            raise BadInput(f"角色“{role}”不能授予{org_tree.KINDS[org_kind]}的账号")
+
+
+def _check_may_create(conn: Connection, creator: dict, org: dict, roles: list[str], verb: str = "创建") -> None:
     if PROVINCE_ADMIN in creator["roles"]:
         return
     if ORG_ADMIN not in creator["roles"]:
-        raise Forbidden("只有管理员可以创建账号")
+        raise Forbidden(f"只有管理员可以{verb}账号")
     creator_org = org_tree.get(conn, creator["org_code"])
     if not org_tree.in_subtree(org, creator_org):
-        raise Forbidden("只能为本单位及下属单位创建账号")
+        raise Forbidden(f"只能为本单位及下属单位{verb}账号")
 
 
 def set_admin(conn: Connection, username: str, password: str) -> dict:
@@ -90,7 +98,7 @@ def set_admin(conn: Connection, username: str, password: str) -> dict:
     _check_password_rules(password)
     province = conn.execute(sa.select(org_tree.orgs).where(org_tree.orgs.c.kind == "province")).mappings().first()
     existing = conn.execute(sa.select(users).where(users.c.username == username)).mappings().first()
-    values = dict(password_hash=generate_password_hash(password), active=True)
+    values = dict(password_hash=generate_password_hash(password), active=True, must_change_password=False)
     if existing:
         roles = sorted(set(existing["roles"]) | {PROVINCE_ADMIN})
         conn.execute(users.update().where(users.c.id == existing["id"]).values(roles=roles, **values))
@@ -108,12 +116,19 @@ def attach_admins_to_province(conn: Connection, province_code: str) -> None:
     conn.execute(users.update().where(users.c.org_code.is_(None)).values(org_code=province_code))
 
 
-def check_throttle(conn: Connection, username: str, max_failures: int, lock_seconds: int) -> None:
+def recent_failures(conn: Connection, usernames: list[str], lock_seconds: int) -> dict[str, int]:
+    """Failed sign-ins within the lock period, per username (those without any are left out)."""
     since = sa.func.now() - dt.timedelta(seconds=lock_seconds)
-    failures = conn.execute(
-        sa.select(sa.func.count()).select_from(login_failures)
-        .where(login_failures.c.username == username, login_failures.c.at > since)
-    ).scalar_one()
+    rows = conn.execute(
+        sa.select(login_failures.c.username, sa.func.count()).select_from(login_failures)
+        .where(login_failures.c.username.in_(usernames), login_failures.c.at > since)
+        .group_by(login_failures.c.username)
+    )
+    return {username: n for username, n in rows}
+
+
+def check_throttle(conn: Connection, username: str, max_failures: int, lock_seconds: int) -> None:
+    failures = recent_failures(conn, [username], lock_seconds).get(username, 0)
     if failures >= max_failures:
         minutes = max(1, lock_seconds // 60)
         raise TooManyAttempts(f"登录失败次数过多，账号已暂时锁定，请{minutes}分钟后再试")
@@ -157,8 +172,17 @@ def revoke_token(conn: Connection, token: str) -> None:
     conn.execute(tokens.delete().where(tokens.c.token_hash == _hash_token(token)))
 
 
+def revoke_tokens(conn: Connection, user_id: int, keep: str | None = None) -> None:
+    """Sign the user out everywhere (except the session of token `keep`)."""
+    query = tokens.delete().where(tokens.c.user_id == user_id)
+    if keep:
+        query = query.where(tokens.c.token_hash != _hash_token(keep))
+    conn.execute(query)
+
+
 def public_view(user: dict) -> dict:
-    return {k: user[k] for k in ("id", "username", "name", "phone", "org_code", "roles")}
+    return {k: user[k] for k in ("id", "username", "name", "phone", "org_code", "roles", "active",
+                                 "must_change_password")}
 
 
 def list_users(conn: Connection, org_codes: list[str]) -> list[dict]:
@@ -176,3 +200,97 @@ def reset_password(conn: Connection, username: str, password: str) -> None:
     conn.execute(users.update().where(users.c.username == username)
                  .values(password_hash=generate_password_hash(password)))
     conn.execute(login_failures.delete().where(login_failures.c.username == username))
+
+
+def require_manageable(conn: Connection, username: str, actor: dict, actor_org: dict) -> tuple[dict, dict | None]:
+    """The account and its organisation, if the actor administers it: a province admin, or an org admin for
+    accounts in its subtree (as for creating). 404 for an account outside the actor's subtree."""
+    user = get_user_by_name(conn, username)
+    org = org_tree.get(conn, user["org_code"]) if user and user["org_code"] else None
+    visible = user is not None and (
+        org_tree.in_subtree(org, actor_org) if org else actor_org["kind"] == "province")
+    if not visible:
+        raise NotFound(f"找不到账号“{username}”，或您无权管理")
+    _check_may_create(conn, actor, org or actor_org, [], verb="管理")
+    return user, org
+
+
+def update_user(conn: Connection, user: dict, org: dict | None, data: dict, actor: dict) -> tuple[dict, dict, dict]:
+    """Change an account's name, phone, roles or active flag; returns (user, before, after) of the
+    changed fields. Deactivating signs the account out everywhere."""
+    allowed = ("name", "phone", "roles", "active")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise BadInput(f"不能修改字段：{'、'.join(unknown)}；可修改的字段为 {'、'.join(allowed)}"
+                       "（密码请用“重置密码”，机构不能更改）")
+    changes: dict = {}
+    for field, message in (("name", "请填写真实姓名：审核表上的经办人、填表人取自账号姓名"),
+                           ("phone", "请填写联系电话：验印审核表上的联系电话取自账号")):
+        if field in data:
+            value = data[field].strip() if isinstance(data[field], str) else ""
+            if not value:
+                raise BadInput(message)
+            changes[field] = value
+    if "active" in data:
+        if not isinstance(data["active"], bool):
+            raise BadInput("active 应为 true（启用）或 false（停用）")
+        changes["active"] = data["active"]
+    if "roles" in data:
+        roles = data["roles"]
+        _check_roles(roles, org["kind"] if org else "province")
+        changes["roles"] = list(dict.fromkeys(roles))
+    if "roles" in changes and set(changes["roles"]) == set(user["roles"]):
+        del changes["roles"]
+    changes = {k: v for k, v in changes.items() if v != user[k]}
+    if "roles" in changes:
+        granted_or_removed = set(changes["roles"]) ^ set(user["roles"])
+        if PROVINCE_ADMIN in granted_or_removed and PROVINCE_ADMIN not in actor["roles"]:
+            raise Forbidden("只有省级管理员可以授予或取消省级管理员角色")
+        if user["id"] == actor["id"] and any(r in user["roles"] and r not in changes["roles"] for r in ADMIN_ROLES):
+            raise Forbidden("不能取消自己的管理员角色；请由另一位管理员操作")
+    if changes.get("active") is False and user["id"] == actor["id"]:
+        raise Forbidden("不能停用自己的账号；请由另一位管理员操作")
+    if changes:
+        conn.execute(users.update().where(users.c.id == user["id"]).values(**changes))
+        if changes.get("active") is False:
+            revoke_tokens(conn, user["id"])
+    return get_user(conn, user["id"]), {k: user[k] for k in changes}, changes
+
+
+def one_time_password() -> str:
+    """A random password to read out once: three groups of four, e.g. `k7mq-3xtd-9hwa`."""
+    return "-".join("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def set_one_time_password(conn: Connection, user: dict) -> str:
+    """Give the account a new random password it must change at its next sign-in; its sessions and
+    tokens end and its failed sign-ins are forgotten. The password is returned, never stored in clear."""
+    password = one_time_password()
+    conn.execute(users.update().where(users.c.id == user["id"]).values(
+        password_hash=generate_password_hash(password), must_change_password=True))
+    revoke_tokens(conn, user["id"])
+    clear_failures(conn, user["username"])
+    return password
+
+
+def clear_failures(conn: Connection, username: str) -> int:
+    """Forget the account's failed sign-ins (unlocks it); returns how many there were."""
+    return conn.execute(login_failures.delete().where(login_failures.c.username == username)).rowcount
+
+
+def change_password(conn: Connection, user: dict, old_password: object, new_password: object,
+                    keep_token: str | None) -> dict:
+    """The signed-in user chooses a new password: the old one must be right and the new one follow the
+    rules. Other sessions and tokens of the account end; `keep_token`'s stays."""
+    current = get_user(conn, user["id"])
+    if not isinstance(old_password, str) or not check_password_hash(current["password_hash"], old_password):
+        raise BadInput("原密码不正确")
+    if not isinstance(new_password, str):
+        raise BadInput(f"新密码至少{MIN_PASSWORD}位")
+    _check_password_rules(new_password)
+    if new_password == old_password:
+        raise BadInput("新密码不能与原密码相同")
+    conn.execute(users.update().where(users.c.id == user["id"]).values(
+        password_hash=generate_password_hash(new_password), must_change_password=False))
+    revoke_tokens(conn, user["id"], keep=keep_token)
+    return get_user(conn, user["id"])

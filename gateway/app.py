@@ -3,11 +3,14 @@ from flask import Flask
 
 from gateway import errors
 from gateway.api import accounts as accounts_api
+from gateway.api import audit_log as audit_log_api
 from gateway.api import certificates as certificates_api
 from gateway.api import documents as documents_api
+from gateway.api import graduates as graduates_api
 from gateway.api import print_sites as print_sites_api
 from gateway.api import reviews as reviews_api
 from gateway.api import school_data as school_data_api
+from gateway.api import season as season_api
 from gateway.api import system as system_api
 from gateway.auth import csrf, load_user
 from gateway.db import init_engine, secret_key
@@ -50,10 +53,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(system_api.bp)
     app.register_blueprint(accounts_api.bp)
+    app.register_blueprint(audit_log_api.bp)
     app.register_blueprint(school_data_api.bp)
     app.register_blueprint(reviews_api.bp)
     app.register_blueprint(certificates_api.bp)
     app.register_blueprint(documents_api.bp)
     app.register_blueprint(print_sites_api.bp)
+    app.register_blueprint(season_api.bp)
+    app.register_blueprint(graduates_api.bp)
     app.register_blueprint(web_views.bp)
     return app

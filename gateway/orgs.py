@@ -40,6 +40,7 @@ def create(conn: Connection, data: dict) -> dict:
         raise BadInput("机构类型(kind)只能是 province、city、county 或 school")
     if unit is not None and not UNIT_RE.match(str(unit)):
         raise BadInput("验印单位编号应为2位数字，例如“05”")
+    contact_name, contact_phone = _contact(data, "contact_name"), _contact(data, "contact_phone")
     reviews = data.get("reviews_graduation")
     if reviews is None:
         reviews = kind != "school"
@@ -61,9 +62,57 @@ def create(conn: Connection, data: dict) -> dict:
     if unit and conn.execute(sa.select(orgs.c.code).where(orgs.c.stamping_unit_code == unit)).first():
         raise Conflict(f"验印单位编号“{unit}”已被使用")
     row = dict(code=code, name=name, kind=kind, parent_code=parent_code,
-               reviews_graduation=bool(reviews), stamping_unit_code=unit, path=path)
+               reviews_graduation=bool(reviews), stamping_unit_code=unit, path=path,
+               contact_name=contact_name, contact_phone=contact_phone)
     conn.execute(orgs.insert().values(**row))
     return get(conn, code)
+
+
+def _contact(data: dict, field: str) -> str | None:
+    value = data.get(field)
+    if value is not None and not isinstance(value, str):
+        raise BadInput(f"{field} 应为文字")
+    return (value or "").strip() or None
+
+
+UPDATABLE = ("name", "reviews_graduation", "stamping_unit_code", "contact_name", "contact_phone")
+FIXED = {"code": "机构代码", "kind": "机构类型", "parent_code": "上级机构"}
+
+
+def update(conn: Connection, org: dict, data: dict) -> tuple[dict, dict, dict]:
+    """Change an organisation's name, review duty, stamping-unit code or contact; its code, kind and
+    place in the tree stay. Returns (org, before, after) with before/after holding the changed fields."""
+    unknown = sorted(set(data) - set(UPDATABLE) - set(FIXED))
+    if unknown:
+        raise BadInput(f"不能修改字段：{'、'.join(unknown)}；可修改的字段为 {'、'.join(UPDATABLE)}")
+    for field, label in FIXED.items():
+        if field in data and (data[field] or None) != org[field]:
+            raise BadInput(f"{label}({field})不能修改；如需调整，请新建机构")
+    changes: dict = {}
+    if "name" in data:
+        name = data["name"].strip() if isinstance(data["name"], str) else ""
+        if not name:
+            raise BadInput("请填写机构名称")
+        changes["name"] = name
+    if "reviews_graduation" in data:
+        if not isinstance(data["reviews_graduation"], bool):
+            raise BadInput("reviews_graduation 应为 true（参与毕业审核）或 false")
+        changes["reviews_graduation"] = data["reviews_graduation"]
+    if "stamping_unit_code" in data:
+        unit = data["stamping_unit_code"] or None
+        if unit is not None and not (isinstance(unit, str) and UNIT_RE.match(unit)):
+            raise BadInput("验印单位编号应为2位数字，例如“05”；不再是验印单位时填 null")
+        changes["stamping_unit_code"] = unit
+    for field in ("contact_name", "contact_phone"):
+        if field in data:
+            changes[field] = _contact(data, field)
+    changes = {k: v for k, v in changes.items() if v != org[k]}
+    unit = changes.get("stamping_unit_code")
+    if unit and conn.execute(sa.select(orgs.c.code).where(orgs.c.stamping_unit_code == unit)).first():
+        raise Conflict(f"验印单位编号“{unit}”已被使用")
+    if changes:
+        conn.execute(orgs.update().where(orgs.c.code == org["code"]).values(**changes))
+    return get(conn, org["code"]), {k: org[k] for k in changes}, changes
 
 
 def in_subtree(org: dict, root: dict) -> bool:
@@ -77,29 +126,61 @@ def subtree(conn: Connection, root: dict) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+def _ancestor_codes(org: dict) -> list[str]:
+    """The codes above the org, nearest first."""
+    return list(reversed(org["path"].strip("/").split("/")[:-1]))
+
+
 def ancestors(conn: Connection, org: dict) -> list[dict]:
     """The org's ancestors, nearest first."""
-    codes = [c for c in org["path"].strip("/").split("/")][:-1]
+    codes = _ancestor_codes(org)
     if not codes:
         return []
     rows = {r["code"]: dict(r) for r in conn.execute(sa.select(orgs).where(orgs.c.code.in_(codes))).mappings()}
-    return [rows[c] for c in reversed(codes)]
+    return [rows[c] for c in codes]
+
+
+def _chain(up: list[dict]) -> list[dict]:
+    return [o for o in up if o["reviews_graduation"] or o["kind"] == "province"]
+
+
+def _unit(school: dict, up: list[dict]) -> dict | None:
+    for org in [school, *up]:
+        if org["stamping_unit_code"]:
+            return org
+    return None
 
 
 def review_chain(conn: Connection, school: dict) -> list[dict]:
     """The levels that review a school's graduation, nearest first, always ending at the province."""
     if school["kind"] != "school":
         raise BadInput(f"“{school['name']}”不是学校")
-    up = ancestors(conn, school)
-    return [o for o in up if o["reviews_graduation"] or o["kind"] == "province"]
+    return _chain(ancestors(conn, school))
 
 
 def stamping_unit(conn: Connection, school: dict) -> dict | None:
     """The nearest stamping unit at or above the school."""
-    for org in [school, *ancestors(conn, school)]:
-        if org["stamping_unit_code"]:
-            return org
-    return None
+    return _unit(school, ancestors(conn, school))
+
+
+def school_view(school: dict, up: list[dict]) -> dict:
+    """A school's public view with its review chain and stamping unit; `up` is its ancestors, nearest first."""
+    view = public_view(school)
+    view["review_chain"] = [{"code": o["code"], "name": o["name"], "kind": o["kind"]} for o in _chain(up)]
+    unit = _unit(school, up)
+    view["stamping_unit"] = (
+        {"org_code": unit["code"], "name": unit["name"], "code": unit["stamping_unit_code"]} if unit else None
+    )
+    return view
+
+
+def subtree_views(conn: Connection, root: dict) -> list[dict]:
+    """Public views of the root's subtree in path order, schools with their chain and stamping unit,
+    all from one read of the table (a province has some 300 schools)."""
+    everything = {r["code"]: dict(r) for r in conn.execute(sa.select(orgs).order_by(orgs.c.path)).mappings()}
+    below = [o for o in everything.values() if in_subtree(o, root)]
+    return [school_view(o, [everything[c] for c in _ancestor_codes(o)]) if o["kind"] == "school" else public_view(o)
+            for o in below]
 
 
 def require_visible(conn: Connection, code: str, viewer_org: dict) -> dict:
@@ -111,4 +192,5 @@ def require_visible(conn: Connection, code: str, viewer_org: dict) -> dict:
 
 
 def public_view(org: dict) -> dict:
-    return {k: org[k] for k in ("code", "name", "kind", "parent_code", "reviews_graduation", "stamping_unit_code")}
+    return {k: org[k] for k in ("code", "name", "kind", "parent_code", "reviews_graduation", "stamping_unit_code",
+                                "contact_name", "contact_phone")}

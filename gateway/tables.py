@@ -14,6 +14,8 @@ orgs = sa.Table(
     sa.Column("reviews_graduation", sa.Boolean),
     sa.Column("stamping_unit_code", sa.String(2)),
     sa.Column("path", sa.Text),
+    sa.Column("contact_name", sa.Text),
+    sa.Column("contact_phone", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True)),
 )
 users = sa.Table(
@@ -26,6 +28,7 @@ users = sa.Table(
     sa.Column("org_code", sa.Text),
     sa.Column("roles", ARRAY(sa.Text)),
     sa.Column("active", sa.Boolean),
+    sa.Column("must_change_password", sa.Boolean),
     sa.Column("created_at", sa.DateTime(timezone=True)),
 )
 tokens = sa.Table(

@@ -211,12 +211,44 @@ def deadlines():
 def set_calendar_day():
     """The province adds or corrects a day of the working calendar {date, workday, note}."""
     body = request.get_json(silent=True) or {}
-    day = str(body.get("date") or "")
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        raise BadInput("date 应为日期，例如 2027-10-08") from None
+    day = calendar_date(str(body.get("date") or ""))
     if not isinstance(body.get("workday"), bool):
         raise BadInput("workday 应为 true（上班）或 false（放假）")
     note = str(body.get("note") or "").strip() or "省级调整"
-    return jsonify(rpc().review.set_calendar_day(day, body["workday"], note, access.actor()))
+    done = rpc().review.set_calendar_day(day, body["workday"], note, access.actor())
+    with connect() as conn:  # the review service has committed: the audit follows only a change made
+        audit.record(conn, g.user, "calendar.set", day, {"workday": body["workday"], "note": note})
+    return jsonify(done)
+
+
+def calendar_date(value: str) -> str:
+    """A day as YYYY-MM-DD, or a 400."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2100:
+        raise BadInput(f"日期“{value}”不正确，应为 年-月-日，例如 2027-10-08") from None
+    return day.isoformat()
+
+
+@bp.get("/calendar")
+@login_required()
+def calendar_days():
+    """The province's added or corrected days of ?year= (default this year): [{date, workday, note, by, at}]."""
+    year = (request.args.get("year") or str(dt.date.today().year)).strip()
+    if not year.isdigit() or not 2000 <= int(year) <= 2100:
+        raise BadInput("year 应为四位年份，例如 2027")
+    return jsonify(rpc().review.calendar_days(int(year)))
+
+
+@bp.delete("/calendar/<day>")
+@login_required("province_admin")
+def delete_calendar_day(day: str):
+    """The province removes its correction of a day: the public calendar holds again."""
+    day = calendar_date(day)
+    removed = rpc().review.delete_calendar_day(day)
+    with connect() as conn:  # after the review service's commit, as for setting a day
+        audit.record(conn, g.user, "calendar.delete", day, {"workday": removed["workday"], "note": removed["note"],
+                                                            "by": removed["by"], "at": removed["at"]})
+    return jsonify(removed)

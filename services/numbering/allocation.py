@@ -146,6 +146,22 @@ def of_review(session: Session, review_id: str) -> list[dict]:
              "void_reason": r["void_reason"], "replaces": r["replaces"]} for r in rows]
 
 
+def of_people(session: Session, id_numbers: list[str]) -> dict[str, list[dict]]:
+    """{id_number: [{number, review_id, status, issue_date}]}: every certificate these people were
+    issued, valid and void, newest first."""
+    if not id_numbers:
+        return {}
+    rows = session.execute(sa.select(certificates.c.id_number, certificates.c.number, certificates.c.review_id,
+                                     certificates.c.status, certificates.c.issue_date)
+                           .where(certificates.c.id_number.in_(id_numbers))
+                           .order_by(certificates.c.created_at.desc(), certificates.c.number.desc()))
+    found: dict[str, list[dict]] = {}
+    for r in rows:
+        found.setdefault(r.id_number, []).append({"number": r.number, "review_id": r.review_id, "status": r.status,
+                                                  "issue_date": r.issue_date.isoformat()})
+    return found
+
+
 def verify(session: Session, number: str, name: str) -> dict:
     """Public check: valid only for a valid number with the right full name; nothing else disclosed."""
     row = session.execute(sa.select(certificates).where(certificates.c.number == number)).mappings().first()

@@ -48,6 +48,12 @@ class NumberingService(HealthMixin):
             return allocation.holders(session, list(id_numbers))
 
     @rpc
+    def certificates_of_people(self, id_numbers: list[str]) -> dict[str, list[dict]]:
+        """{id_number: [{number, review_id, status, issue_date}]}, valid and void, newest first."""
+        with self.db.transaction() as session:
+            return allocation.of_people(session, list(id_numbers))
+
+    @rpc
     def certificates(self, review_id: str) -> dict:
         with self.db.transaction() as session:
             failure = session.execute(failures.select().where(failures.c.review_id == review_id)).mappings().first()

@@ -36,6 +36,8 @@ certificates = sa.Table(
     # school or year (a reissue voids the old number before it inserts the new one).
     sa.Index("certificates_one_valid_per_person", "id_number", unique=True,
              postgresql_where=sa.text("status = 'valid'")),
+    # a person's certificates, valid and void (finding a graduate shows the one of each listing)
+    sa.Index("certificates_by_id_number", "id_number"),
 )
 
 failures = sa.Table(

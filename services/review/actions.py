@@ -41,16 +41,24 @@ def progress(session: Session, review: dict) -> machine.Progress:
                             majors={code: (name, code in approved) for code, name in majors.items()})
 
 
-def act(session: Session, review_id: str, action: str, actor: dict, major_code: str | None = None,
-        reason: str | None = None) -> tuple[str, dict] | None:
-    """Apply `action`; returns the (event, payload) it announces, if any: REVIEW_APPROVED when the
-    province's approval completes the chain, COHORT_GRADUATED when the school marks it graduated."""
+def judge(session: Session, review_id: str, action: str, actor: dict,
+          major_code: str | None = None) -> tuple[dict, machine.Progress]:
+    """Lock the review and judge the request by the machine's rules (the same the view's `actions`
+    are computed by); returns the locked review and its progress, or raises what the API answers."""
     if action not in machine.ACTIONS:
         raise NotFound(f"没有“{action}”这个操作")
     review = load(session, review_id, lock=True)
     machine.check(action, review, machine.Actor.of(actor))
     done = progress(session, review)
     machine.check_ready(action, done, major_code)
+    return review, done
+
+
+def act(session: Session, review_id: str, action: str, actor: dict, major_code: str | None = None,
+        reason: str | None = None) -> tuple[str, dict] | None:
+    """Apply `action`; returns the (event, payload) it announces, if any: REVIEW_APPROVED when the
+    province's approval completes the chain, COHORT_GRADUATED when the school marks it graduated."""
+    review, done = judge(session, review_id, action, actor, major_code)
     level = machine.acting_level(review)
     if action == machine.APPROVE_MAJOR:
         return _approve_major(session, review, actor, level, major_code, done.majors[major_code][0])

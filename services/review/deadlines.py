@@ -10,6 +10,7 @@ import chinese_calendar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.common.errors import NotFound
 from services.review import states
 from services.review.tables import calendar_days, reviews
 
@@ -53,7 +54,30 @@ def set_day(session: Session, day: dt.date, workday: bool, note: str, username: 
     from sqlalchemy.dialects.postgresql import insert
     stmt = insert(calendar_days).values(day=day, workday=workday, note=note, by_username=username)
     session.execute(stmt.on_conflict_do_update(index_elements=["day"], set_={
-        "workday": stmt.excluded.workday, "note": stmt.excluded.note, "by_username": stmt.excluded.by_username}))
+        "workday": stmt.excluded.workday, "note": stmt.excluded.note, "by_username": stmt.excluded.by_username,
+        "at": sa.func.now()}))
+
+
+def _day_view(row) -> dict:
+    return {"date": row.day.isoformat(), "workday": row.workday, "note": row.note, "by": row.by_username,
+            "at": row.at.isoformat()}
+
+
+def days_of_year(session: Session, year: int) -> list[dict]:
+    """The province's added or corrected days of a year, in date order."""
+    rows = session.execute(sa.select(calendar_days).where(
+        calendar_days.c.day >= dt.date(year, 1, 1), calendar_days.c.day <= dt.date(year, 12, 31),
+    ).order_by(calendar_days.c.day))
+    return [_day_view(r) for r in rows]
+
+
+def delete_day(session: Session, day: dt.date) -> dict:
+    """Remove the province's correction of a day (the public calendar holds again); returns what was removed."""
+    row = session.execute(calendar_days.delete().where(calendar_days.c.day == day)
+                          .returning(*calendar_days.c)).first()
+    if row is None:
+        raise NotFound(f"{day.isoformat()}没有省级调整，无需删除")
+    return _day_view(row)
 
 
 def deadline_list(session: Session, school_codes: list[str], today: dt.date) -> list[dict]:
@@ -64,10 +88,15 @@ def deadline_list(session: Session, school_codes: list[str], today: dt.date) -> 
     result = []
     for r in rows:
         stamped = r["stamped_at"].date()
-        due = add_working_days(stamped, WORKING_DAYS, days)
-        left = working_days_between(today, due, days)
         result.append({"id": r["id"], "school_code": r["school_code"], "school_name": r["school_name"],
                        "year": r["year"], "season": r["season"], "kind": r["kind"],
-                       "stamped_on": stamped.isoformat(), "due": due.isoformat(), "working_days_left": left,
-                       "state": "overdue" if left < 0 else ("near" if left <= NEAR else "ok")})
+                       "stamped_on": stamped.isoformat(), **deadline(stamped, today, days)})
     return sorted(result, key=lambda x: x["working_days_left"])
+
+
+def deadline(stamped: dt.date, today: dt.date, days: dict[dt.date, bool]) -> dict:
+    """{due, working_days_left, state: ok|near|overdue} of a cohort stamped on `stamped`."""
+    due = add_working_days(stamped, WORKING_DAYS, days)
+    left = working_days_between(today, due, days)
+    return {"due": due.isoformat(), "working_days_left": left,
+            "state": "overdue" if left < 0 else ("near" if left <= NEAR else "ok")}

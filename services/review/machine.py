@@ -38,6 +38,11 @@ ACTION_NAMES = {
     APPROVE_MAJOR: "审核通过专业资格审核表", SUBMIT: "提交", APPROVE: "审核通过", RETURN: "退回修改",
     MARK_PRINTED: "标记证书已打印", STAMP: "验印", MARK_GRADUATED: "标记学籍已毕业",
 }
+# What else a review's history records: the list's import, and what numbering did.
+HISTORY_NAMES = {
+    **ACTION_NAMES, "create": "导入名单", "rebuild": "重新导入名单", "numbered": "发放证书编号",
+    "numbering_refused": "未发放证书编号",
+}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from services.common import events
 from services.common.db import Database
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
-from services.review import actions, deadlines, intake, verdicts, views
+from services.review import actions, deadlines, intake, machine, states, verdicts, views
+from services.review import search as graduate_search
+from services.review import season as season_view
 from services.review.view_cache import ReviewViews
 
 
@@ -48,6 +50,11 @@ class ReviewService(HealthMixin):
         return views.for_actor(view, actor) if actor else view
 
     @rpc
+    def vocabulary(self) -> dict:
+        """The names pages show for review states and history actions."""
+        return {"states": states.NAMES, "actions": machine.HISTORY_NAMES}
+
+    @rpc
     def summary(self, review_id: str) -> dict:
         with self.db.transaction() as session:
             return views.summary(session, review_id)
@@ -65,11 +72,38 @@ class ReviewService(HealthMixin):
             return deadlines.deadline_list(session, school_codes, day)
 
     @rpc
+    def season(self, school_codes: list[str], year: int, season: str, today: str | None = None) -> dict:
+        """Every review of these schools for a year and season, in one statement: dashboard state,
+        counts, since when, last return, deadline; with the dashboard states in order."""
+        with self.db.transaction() as session:
+            day = dt.date.fromisoformat(today) if today else dt.date.today()
+            found = season_view.season_reviews(session, school_codes, int(year), season, day)
+        return {"reviews": found, "states": [{"state": s, "name": n} for s, n in season_view.DASHBOARD_STATES]}
+
+    @rpc
+    def search_graduates(self, school_codes: list[str], q: str, limit: int = graduate_search.LIMIT) -> list[dict]:
+        """Graduates of these schools' reviews by whole ID number or by name (exact or its start)."""
+        with self.db.transaction() as session:
+            return graduate_search.search(session, school_codes, q, limit)
+
+    @rpc
     def set_calendar_day(self, day: str, workday: bool, note: str, actor: dict) -> dict:
         """The province adds or corrects a day of the working calendar."""
         with self.db.transaction() as session:
             deadlines.set_day(session, dt.date.fromisoformat(day), workday, note, actor["username"])
         return {"day": day, "workday": workday, "note": note}
+
+    @rpc
+    def calendar_days(self, year: int) -> list[dict]:
+        """The province's added or corrected days of a year [{date, workday, note, by, at}]."""
+        with self.db.transaction() as session:
+            return deadlines.days_of_year(session, int(year))
+
+    @rpc
+    def delete_calendar_day(self, day: str) -> dict:
+        """Remove the province's correction of a day, so the public calendar holds; 404 if there is none."""
+        with self.db.transaction() as session:
+            return deadlines.delete_day(session, dt.date.fromisoformat(day))
 
     @rpc
     def major_table(self, review_id: str, major_code: str) -> dict:

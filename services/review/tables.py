@@ -51,6 +51,10 @@ graduates = sa.Table(
     sa.Column("graded", sa.Boolean, nullable=False),  # grades verified, or nothing to verify
     sa.Column("scores", JSONB),  # qualified: per-category composites and grades
     sa.Index("graduates_by_id_number", "id_number"),  # is a listed student in another open review?
+    # finding a graduate by the start of the name (LIKE '张三%'), whatever the database's collation
+    sa.Index("graduates_by_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+    # a season's counts per review from the index alone (an index-only scan, no heap visits)
+    sa.Index("graduates_by_review_verdict", "review_id", "verdict"),
 )
 
 history = sa.Table(
@@ -99,4 +103,5 @@ calendar_days = sa.Table(
     sa.Column("workday", sa.Boolean, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("by_username", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
 )

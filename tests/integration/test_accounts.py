@@ -147,7 +147,7 @@ def test_web_session_needs_csrf_for_writes(client, province):
     r = client.post("/login", data={"username": ADMIN[0], "password": ADMIN[1], "csrf_token": token})
     assert r.status_code == 302
     home = client.get("/")
-    assert "渭南市教育局" in home.get_data(as_text=True)
+    assert "陕西省教育厅" in home.get_data(as_text=True)  # signed in: the page names the user's organisation
 
     body = {"code": "S5", "name": "蒲城职教中心", "kind": "school", "parent_code": "6105"}
     r = client.post("/api/v1/orgs", json=body)
