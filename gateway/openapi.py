@@ -11,7 +11,7 @@ ERROR_SCHEMA = {
         "details": {"type": "array", "items": {}},
     }, "required": ["code", "message", "details"]}},
 }
-PUBLIC = {"/api/v1/auth/token", "/api/v1/health", "/api/v1/openapi.json"}
+PUBLIC = {"/api/v1/auth/token", "/api/v1/health", "/api/v1/openapi.json", "/api/v1/vocabulary"}
 
 
 def _operation(app: Flask, rule, method: str) -> dict:

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
 from gateway.openapi import build_spec
+from gateway.vocabulary import vocabulary
 
 bp = Blueprint("system", __name__, url_prefix="/api/v1")
 
@@ -26,3 +27,12 @@ def health():
 def openapi():
     """This API as OpenAPI 3."""
     return jsonify(build_spec(current_app))
+
+
+@bp.get("/vocabulary")
+def names():
+    """The names and orders pages show: review states, history actions, roles, kinds of organisation,
+    course categories (in the forms' order), seasons and review kinds."""
+    response = jsonify(vocabulary())
+    response.cache_control.max_age = 300
+    return response

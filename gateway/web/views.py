@@ -10,40 +10,22 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from gateway import accounts
-from gateway import orgs as org_tree
-from gateway.api.accounts import sign_in
+from gateway.api.accounts import change_password, sign_in
 from gateway.auth import csrf
 from gateway.db import connect
 from gateway.roles import (
     BUREAU_REVIEWER,
+    ID_REVEAL_ROLES,
     ORG_ADMIN,
     PROVINCE_ADMIN,
     PROVINCE_REVIEWER,
     ROLE_NAMES,
     SCHOOL_GRADUATION_MANAGER,
 )
-from services.common.errors import ServiceError
+from services.common.errors import BadInput, ServiceError
 
 bp = Blueprint("web", __name__)
 
-# The review's states as the pages name them.
-STATUS_NAMES = {
-    "draft": "学校编辑中",
-    "submitted": "已提交",
-    "pending_county": "待县区审核",
-    "pending_city": "待市级审核",
-    "pending_province": "待省级审核",
-    "approved": "省级审核通过",
-    "numbered": "已发证书编号",
-    "printed": "已打印",
-    "stamped": "已验印",
-    "issued": "已发证",
-}
-ACTION_NAMES = {
-    "create": "导入名单", "rebuild": "重新导入名单", "approve_major": "专业审核通过", "submit": "提交",
-    "approve": "审核通过", "return": "退回修改", "numbered": "发放证书编号", "mark_printed": "标记已打印",
-    "stamp": "验印", "mark_graduated": "标记学籍已毕业", "numbering_refused": "未发放证书编号",
-}
 REVIEWER_ROLES = {BUREAU_REVIEWER, PROVINCE_REVIEWER}
 ADMIN_ROLES = {PROVINCE_ADMIN, ORG_ADMIN}
 
@@ -56,18 +38,17 @@ def has_role(*roles: str) -> bool:
 @bp.app_context_processor
 def inject_user():
     user, org = g.get("user"), g.get("org")
-    ui = {
-        "org_code": org["code"] if org else None,
-        "org_kind": org["kind"] if org else None,
-        "org_stamping_unit": org["stamping_unit_code"] if org else None,
-        "roles": list(user["roles"]) if user else [],
-        "status_names": STATUS_NAMES,
-        "action_names": ACTION_NAMES,
-    }
+    ui = {"username": user["username"] if user else None,
+          "org_code": org["code"] if org else None, "org_kind": org["kind"] if org else None,
+          "may_reveal_id_numbers": has_role(*ID_REVEAL_ROLES), "administers_orgs": has_role(PROVINCE_ADMIN)}
     return {"current_user": user, "current_org": org, "role_names": ROLE_NAMES, "ui_config": ui,
             "is_school_manager": has_role(SCHOOL_GRADUATION_MANAGER) and bool(org) and org["kind"] == "school",
             "is_reviewer": has_role(*REVIEWER_ROLES), "is_admin": has_role(*ADMIN_ROLES),
-            "is_province_admin": has_role(PROVINCE_ADMIN)}
+            "is_province_admin": has_role(PROVINCE_ADMIN),
+            "sees_season": has_role(BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN, ORG_ADMIN)
+            and bool(org) and org["kind"] != "school",
+            "finds_graduates": has_role(BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN, ORG_ADMIN,
+                                        SCHOOL_GRADUATION_MANAGER)}
 
 
 def page(view: Callable) -> Callable:
@@ -76,6 +57,8 @@ def page(view: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         if g.get("user") is None:
             return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+        if g.user["must_change_password"]:  # a one-time password: nothing else until the user chose their own
+            return redirect(url_for("web.account_password"))
         return view(*args, **kwargs)
     return wrapper
 
@@ -107,8 +90,32 @@ def login():
                 token = accounts.issue_token(conn, user["id"], int(current_app.config["TOKEN_TTL_SECONDS"]))
             session.clear()
             session["token"] = token
+            if user["must_change_password"]:
+                return redirect(url_for("web.account_password"))
             return redirect(next_url or url_for("web.home"))
     return render_template("login.html", error=error, next_url=next_url), 401 if error else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def account_password():
+    """修改密码: a plain form (no script); after a one-time password, every other page leads here."""
+    if g.get("user") is None:
+        return redirect(url_for("web.login", next=request.path))
+    error = None
+    if request.method == "POST":
+        csrf.protect()
+        new_password = request.form.get("new_password", "")
+        try:
+            if new_password != request.form.get("new_password_again", ""):
+                raise BadInput("两次输入的新密码不一致")
+            with connect() as conn:
+                change_password(conn, request.form.get("old_password", ""), new_password)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            return redirect(url_for("web.home"))
+    return render_template("password.html", error=error, must_change=bool(g.user["must_change_password"]),
+                           min_length=accounts.MIN_PASSWORD), 400 if error else 200
 
 
 @bp.post("/logout")
@@ -125,14 +132,8 @@ def logout():
 @bp.get("/")
 @page
 def home():
-    """工作台: the user's organisation, reviews waiting or of their school, deadlines, the org tree."""
-    tree = []
-    if g.org and has_role(*ADMIN_ROLES):
-        with connect() as conn:
-            tree = org_tree.subtree(conn, g.org)
-    depth0 = g.org["path"].count("/") if g.org else 0
-    rows = [dict(o, depth=o["path"].count("/") - depth0, kind_name=org_tree.KINDS[o["kind"]]) for o in tree]
-    return render_template("home.html", orgs=rows)
+    """工作台: the user's organisation, reviews waiting or of their school, deadlines."""
+    return render_template("home.html")
 
 
 @bp.get("/school/data")
@@ -195,3 +196,58 @@ def print_sites():
 def verify():
     """毕业证书查询: public, no sign-in."""
     return render_template("verify.html")
+
+
+def page_for(*roles: str) -> Callable:
+    """A page for signed-in users holding one of `roles`; others are told it is not for them (403)."""
+    def decorate(view: Callable) -> Callable:
+        @page
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not has_role(*roles):
+                return render_template("forbidden.html"), 403
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+@bp.get("/season")
+@page_for(BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN, ORG_ADMIN)
+def season():
+    """毕业季总览: every school of the subtree with its review's state, counts and deadlines; totals."""
+    return render_template("season.html", this_year=dt.date.today().year)
+
+
+@bp.get("/graduates")
+@page_for(BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN, ORG_ADMIN, SCHOOL_GRADUATION_MANAGER)
+def graduates():
+    """查找毕业生: by name or ID number across the subtree, with the review and certificate."""
+    return render_template("graduates.html")
+
+
+@bp.get("/admin/orgs")
+@page_for(PROVINCE_ADMIN, ORG_ADMIN)
+def admin_orgs():
+    """机构管理: the organisation tree; the province admin creates and edits organisations."""
+    return render_template("admin_orgs.html")
+
+
+@bp.get("/admin/users")
+@page_for(PROVINCE_ADMIN, ORG_ADMIN)
+def admin_users():
+    """账号管理: accounts of the subtree; create, edit roles, disable, reset password, unlock."""
+    return render_template("admin_users.html")
+
+
+@bp.get("/admin/calendar")
+@page_for(PROVINCE_ADMIN)
+def admin_calendar():
+    """工作日历: the province's added workdays and holidays."""
+    return render_template("admin_calendar.html", this_year=dt.date.today().year)
+
+
+@bp.get("/admin/audit")
+@page_for(PROVINCE_ADMIN)
+def admin_audit():
+    """操作日志: every change, filterable."""
+    return render_template("admin_audit.html")

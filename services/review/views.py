@@ -65,6 +65,7 @@ def view_of(session: Session, review: dict) -> dict:
         "majors": sorted(majors.values(), key=lambda m: m["major_code"]),
         "history": history_view(session, review_id),
         "waiting_for": acting,
+        "has_certificates": review["status"] in states.AFTER_NUMBERING,
         "stamping_org_code": review["stamping_org_code"],
         "stamping_unit_code": review["stamping_unit_code"],
         "submitted_by": review["submitted_by"],

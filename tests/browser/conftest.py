@@ -6,8 +6,8 @@ import tempfile
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCREENSHOTS = os.path.join(ROOT, "var", "screenshots")
+from tests.browser.web import SCREENSHOTS, Web
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
@@ -32,3 +32,9 @@ def browser():
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def web(browser, live_server):
+    browser.delete_all_cookies()
+    return Web(browser, live_server)

@@ -7,20 +7,17 @@ returns it with a reason that shows in the history. Also: a bad import row shows
 pages need a sign-in, and the public certificate check answers 查询不到 for a made-up number.
 Screenshots of the key steps go to var/screenshots/.
 """
-import base64
 import io
 import json
-import os
 import re
 import zipfile
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.web import WAIT
 from tests.integration.gateway_fixtures import ADMIN, PASSWORD, login
 from tests.support.courses import grade_rows, plan_rows
 from tests.support.people import graduate_row, student_row
@@ -39,7 +36,6 @@ CHAIN = [REVIEWER, "weinan_reviewer", "province_reviewer"]
 STAMPER = "weinan_reviewer"  # 渭南市教育局 holds stamping unit 05
 MAJORS = [("710204", "计算机应用"), ("730301", "会计事务")]
 YEAR = 2060
-WAIT = 60
 
 
 @pytest.fixture(scope="module")
@@ -58,76 +54,6 @@ def school(app, province, stack):
             "roles": [role]})
         assert r.status_code == 201, r.get_json()
     return SCHOOL[0]
-
-
-@pytest.fixture
-def web(browser, live_server):
-    browser.delete_all_cookies()
-    return Web(browser, live_server)
-
-
-class Web:
-    """The browser, with the few moves a clerk makes."""
-
-    def __init__(self, driver, base: str):
-        self.driver = driver
-        self.base = base
-
-    def wait(self, condition, timeout: float = WAIT, message: str = ""):
-        try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.25,  # lists redraw while polled
-                                 ignored_exceptions=[StaleElementReferenceException]).until(condition)
-        except TimeoutException:
-            self.shot("failure")
-            raise AssertionError(f"timed out: {message}; page text:\n{self.text()[:3000]}") from None
-
-    def go(self, path: str) -> None:
-        self.driver.get(self.base + path)
-
-    def find(self, css: str):
-        return self.driver.find_element(By.CSS_SELECTOR, css)
-
-    def finds(self, css: str):
-        return self.driver.find_elements(By.CSS_SELECTOR, css)
-
-    def text(self, css: str = "body") -> str:
-        return self.find(css).text
-
-    def wait_text(self, css: str, fragment: str, message: str = ""):
-        self.wait(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), fragment),
-                  message=message or f"“{fragment}” in {css}")
-
-    def click(self, css: str) -> None:
-        element = self.wait(ec.element_to_be_clickable((By.CSS_SELECTOR, css)), message=f"{css} clickable")
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-        element.click()
-
-    def login(self, username: str) -> None:
-        self.go("/login")
-        self.find("input[name=username]").send_keys(username)
-        self.find("input[name=password]").send_keys(PASSWORD)
-        self.find("form button[type=submit]").click()
-        self.wait(ec.url_to_be(self.base + "/"), message=f"{username} signed in")
-
-    def logout(self) -> None:
-        self.click("header form button")
-        self.wait(ec.url_contains("/login"), message="signed out")
-
-    def upload(self, form: str, path: str) -> None:
-        self.find(f"{form} input[type=file]").send_keys(path)
-        self.click(f"{form} button[type=submit]")
-
-    def shot(self, name: str) -> str:
-        """The whole page (beyond the window) as var/screenshots/<name>.png."""
-        path = os.path.join(SCREENSHOTS, f"{name}.png")
-        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-        size = metrics.get("cssContentSize") or metrics["contentSize"]
-        data = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000), "scale": 1}})
-        with open(path, "wb") as out:
-            out.write(base64.b64decode(data["data"]))
-        return path
 
 
 def write(tmp_path, name: str, data: bytes) -> str:
@@ -195,7 +121,10 @@ def test_a_season_from_import_to_return(web, school, tmp_path):
     assert len(unqualified) == 1
     cells = unqualified[0].find_elements(By.TAG_NAME, "td")
     assert cells[0].text == "8" and cells[1].text == ungraded["姓名"]
-    assert cells[2].text == ungraded["身份证号"]  # the school's manager sees whole numbers
+    number = ungraded["身份证号"]
+    assert cells[2].text == f"{number[:6]}********{number[-4:]} 显示"  # masked in the list, for everyone
+    cells[2].find_element(By.CSS_SELECTOR, "button.reveal").click()  # the whole number on a click (audited)
+    web.wait(lambda d: web.finds("#unqualified tbody td:nth-child(3)")[0].text == number, message="revealed")
     assert "无成绩" in cells[3].text
     web.wait(lambda d: "计算机应用" in web.text("#summary"), message="summary")
     assert [m.text for m in web.finds("#majors tbody tr td:nth-child(4)")] == ["待审核", "待审核"]
@@ -250,12 +179,12 @@ def test_a_season_from_import_to_return(web, school, tmp_path):
     web.shot("09-reviewer-home")
     web.click("#waiting-reviews a.button")
     web.wait_text("#progress-text", "100%")
-    web.wait(ec.element_to_be_clickable((By.ID, "approve-button")), message="reviewer's buttons")
+    web.wait(ec.element_to_be_clickable((By.ID, "return-button")), message="reviewer's buttons")
     assert cells_text(web, "#unqualified tbody td:nth-child(3)")[0].count("*") == 8  # masked for reviewers
-    web.click("#approve-button")
-    web.wait(ec.visibility_of_element_located((By.ID, "alert")), message="409 shown")
-    assert "尚未审核通过" in web.text("#alert")
-    web.shot("10-reviewer-approve-refused")
+    assert not web.finds("#approve-button")  # not offered until every major's table is approved: says why
+    assert "尚未审核通过" in web.text("#actions [data-blocked=approve]")
+    assert len(web.finds("#majors tbody button[data-major]")) == 2
+    web.shot("10-reviewer-approve-blocked")
     web.click("#return-button")  # no reason yet: refused in the page
     web.wait_text("#alert", "请写明原因")
     reason = "会计事务专业学生5001的照片不合格，请重新上传后再提交"
@@ -274,7 +203,8 @@ def test_a_season_from_import_to_return(web, school, tmp_path):
     web.wait(lambda d: "学校编辑中" in web.text("#all-reviews"), message="school's list")
     web.go(review_url.replace(web.base, ""))
     web.wait_text("#history", reason)
-    assert web.find("#submit-button").is_displayed()
+    assert not web.finds("#submit-button")  # a new round: the majors' tables are to be approved again first
+    assert "尚未审核通过" in web.text("#actions [data-blocked=submit]")
 
     # The same list again: refused without 允许重建, accepted with it (and verified again).
     web.go("/reviews/new")

@@ -1,0 +1,60 @@
+/* 学校数据导入: the registry, course plans, grades and photos, each answered where it was sent. */
+import {$, $$, el, table, fill, busy, dash, enc} from "../lib/dom.js";
+import {api} from "../lib/api.js";
+import {errorBox} from "../lib/messages.js";
+
+function importResult(kind, data) {
+  if (kind === "photos") {
+    const nodes = [el("p", {class: "ok"}, `已接收 ${data.accepted} 张照片。`)];
+    const rejected = data.rejected || [];
+    if (rejected.length) {
+      nodes.push(el("p", {class: "warn"}, `有 ${rejected.length} 个文件未通过：`),
+        table(["文件", "问题"], rejected.map((r) => [dash(r.file), dash(r.message)]), "errors"));
+    }
+    return nodes;
+  }
+  if (kind === "students") {
+    return el("p", {class: "ok"}, `导入成功：共 ${data.imported} 行，新增 ${data.added} 人，更新 ${data.updated} 人。`);
+  }
+  const what = kind === "grades" ? "条成绩" : "行课程设置";
+  return el("p", {class: "ok"}, `导入成功：共 ${data.imported} ${what}。`);
+}
+
+async function submitImport(form) {
+  const kind = form.dataset.kind;
+  const school = form.closest("[data-school]").dataset.school;
+  const result = $(".result", form);
+  const button = $("button[type=submit]", form);
+  const data = new FormData(form);
+  if (kind === "grades") {
+    const course = String(data.get("course") || "").trim();
+    const term = String(data.get("term") || "");
+    if (Boolean(course) !== Boolean(term)) {
+      fill(result, errorBox(new Error("按班级和课程导入时，请同时填写课程名称和学期；导入全校成绩表时两项都不填。")));
+      return;
+    }
+    if (!course) {
+      data.delete("course");
+      data.delete("term");
+    } else {
+      data.set("course", course);
+    }
+  }
+  busy(result, kind === "photos" ? "正在上传照片，请稍候…" : "正在导入…");
+  button.disabled = true;
+  try {
+    const answer = await api("POST", `/api/v1/schools/${enc(school)}/${kind}`, data);
+    fill(result, importResult(kind, answer));
+  } catch (err) {
+    fill(result, errorBox(err));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+for (const form of $$("form.import")) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitImport(form);
+  });
+}
