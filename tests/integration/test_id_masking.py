@@ -56,7 +56,8 @@ def test_unqualified_rows_are_masked(client, season):
 def audit_rows(engine, target: str) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(sa.text(
-            "SELECT username, details FROM accounts.audit_log WHERE action = 'id_number.reveal' AND target = :t"),
+            "SELECT username, details FROM accounts.audit_log WHERE action = 'id_number.reveal' AND target = :t "
+            "ORDER BY id"),
             {"t": target}).mappings()]
 
 
