@@ -57,13 +57,18 @@ def create_review():
     with saved_upload((".xlsx", ".csv", ".xls")) as (path, filename):
         req["filename"] = filename
         opened = rpc().roster.create_review(req, path)
-    if opened.get("already_certified"):  # listed again after a number was issued: the province sees who
-        with connect() as conn:
-            audit.record(conn, g.user, "certificate.listed_again", opened["review_id"], {
-                "school_code": school["code"], "file": filename,
-                "rows": [{"row": r["row"], "id_number": mask(r["id_number"]), "holds": r["number"]}
-                         for r in opened["already_certified"]]})
+    audit_listed_again(opened["review_id"], school["code"], filename, opened.get("already_certified"))
     return jsonify({"review_id": opened["review_id"]}), 202
+
+
+def audit_listed_again(review_id: str, school_code: str, filename: str, rows: list[dict] | None) -> None:
+    """Listed again after a number was issued: the province sees who (masked) and the number held."""
+    if not rows:
+        return
+    with connect() as conn:
+        audit.record(conn, g.user, "certificate.listed_again", review_id, {
+            "school_code": school_code, "file": filename,
+            "rows": [{"row": r["row"], "id_number": mask(r["id_number"]), "holds": r["number"]} for r in rows]})
 
 
 def review_for_viewer(review_id: str, with_actions: bool = False) -> dict:
@@ -127,6 +132,22 @@ def act(review_id: str, action: str, **kwargs):
     for row in review["unqualified"]:
         row["id_number"] = mask(row["id_number"])
     return jsonify(review)
+
+
+@bp.post("/reviews/<review_id>/reverify")
+@login_required()
+def reverify(review_id: str):
+    """重新核验 {"scope": "unqualified" (default) | "all"}: the list the review holds, verified again against
+    the registry and grades as they are now, row numbers unchanged; 202 with the review, verifying."""
+    body = request.get_json(silent=True) or {}
+    scope = (body.get("scope") if isinstance(body, dict) else None) or "unqualified"  # judged by the service
+    review_for_viewer(review_id)
+    done = rpc().roster.reverify_review(review_id, scope, access.actor())
+    audit_listed_again(review_id, done["school_code"], "重新核验", done["already_certified"])
+    review = review_for_viewer(review_id, with_actions=True)
+    for row in review["unqualified"]:
+        row["id_number"] = mask(row["id_number"])
+    return jsonify(review), 202
 
 
 @bp.post("/reviews/<review_id>/majors/<major_code>/approve")

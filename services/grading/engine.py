@@ -193,7 +193,8 @@ def judge(mode: str | None, problems: list[Problem], any_grade: bool) -> list[st
         reasons.append(f"缺少{compress_terms(conduct_missing)}学期的“{CONDUCT_COURSE}”成绩，须补录成绩")
     for category in _category_order(missing):
         items = "、".join(f"“{course}”{compress_terms(terms)}学期" for course, terms in missing[category].items())
-        reasons.append(f"{_category_name(category)}{items}等缺少成绩")
+        # every missing course-term is named, so no 等 ("and others") as the guide's example has
+        reasons.append(f"{_category_name(category)}{items}缺少成绩")
     return reasons + fails
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
 from services.common import events
-from services.common.errors import NotFound
+from services.common.errors import Conflict, NotFound
 from services.review import machine, states
 from services.review.tables import graduates, history, level_approvals, major_approvals, reviews
 from services.review.views import approved_majors, load
@@ -38,7 +38,8 @@ def progress(session: Session, review: dict) -> machine.Progress:
     approved = approved_majors(session, review, level) if level else set()
     majors = majors_of(session, review)
     return machine.Progress(verified=review["verified"] >= review["total"],
-                            majors={code: (name, code in approved) for code, name in majors.items()})
+                            majors={code: (name, code in approved) for code, name in majors.items()},
+                            by_school=review["status"] == states.DRAFT)
 
 
 def judge(session: Session, review_id: str, action: str, actor: dict,
@@ -58,6 +59,8 @@ def act(session: Session, review_id: str, action: str, actor: dict, major_code: 
         reason: str | None = None) -> tuple[str, dict] | None:
     """Apply `action`; returns the (event, payload) it announces, if any: REVIEW_APPROVED when the
     province's approval completes the chain, COHORT_GRADUATED when the school marks it graduated."""
+    if action == machine.REVERIFY:  # it needs the registry and numbering again: roster runs it
+        raise Conflict("重新核验请使用 POST /api/v1/reviews/{id}/reverify（页面上的“重新核验”按钮）")
     review, done = judge(session, review_id, action, actor, major_code)
     level = machine.acting_level(review)
     if action == machine.APPROVE_MAJOR:
@@ -100,7 +103,10 @@ def _approve_major(session: Session, review: dict, actor: dict, level: str, majo
         review_id=review["id"], generation=review["generation"], round=review["round"], level_code=level,
         major_code=major_code, by_name=actor["name"], by_username=actor["username"], by_phone=actor["phone"],
         org=actor["org_name"]).on_conflict_do_nothing()).rowcount
-    if inserted:
+    if inserted and review["status"] == states.DRAFT:
+        record(session, review, actor, review["status"], "confirm_major",
+               f"{major_name}（{major_code}）毕业生资格审核表经学校确认")
+    elif inserted:
         record(session, review, actor, review["status"], machine.APPROVE_MAJOR,
                f"{major_name}（{major_code}）毕业生资格审核表审核通过")
     return None

@@ -10,7 +10,7 @@ from services.review import states
 from services.review.tables import graduates, history, reviews
 
 GRADUATE_COLUMNS = ("review_id", "row", "generation", "seq", "name", "gender", "id_number", "category", "mode",
-                    "student", "intake_reasons", "verdict", "reasons", "graded")
+                    "student", "intake_reasons", "verdict", "reasons", "graded", "list_reasons")
 
 
 def open_review(session: Session, request: dict, rows: list[dict]) -> dict:
@@ -48,12 +48,14 @@ def open_review(session: Session, request: dict, rows: list[dict]) -> dict:
         from_status=from_status, to_status=states.DRAFT, action=action,
         reason=f"导入毕业生名单“{request['filename']}”，共{len(rows)}人",
     ))
-    to_verify = [
-        {"row": r["row"], "id_number": r["id_number"], "name": r["name"], "mode": r["mode"],
-         "major_code": r["student"]["major_code"], "cohort": r["student"]["cohort"]}
-        for r in rows if r["student"] is not None
-    ]
-    return {"review_id": review_id, "generation": generation, "to_verify": to_verify}
+    return {"review_id": review_id, "generation": generation, "to_verify": to_verify(rows)}
+
+
+def to_verify(rows: list[dict]) -> list[dict]:
+    """What grading verifies of the rows found in the registry (GRADUATE_LIST_IMPORTED's rows)."""
+    return [{"row": r["row"], "id_number": r["id_number"], "name": r["name"], "mode": r["mode"],
+             "major_code": r["student"]["major_code"], "cohort": r["student"]["cohort"]}
+            for r in rows if r["student"] is not None]
 
 
 def mark_listed_elsewhere(session: Session, this_review: str | None, rows: list[dict]) -> None:
@@ -86,6 +88,6 @@ def _store_rows(session: Session, review_id: str, generation: int, rows: list[di
         (review_id, r["row"], generation, r["seq"], r["name"], r["gender"], r["id_number"], r["category"], r["mode"],
          Json(r["student"]) if r["student"] else None, Json(r["reasons"]),
          "unqualified" if r["reasons"] else None, Json(r["reasons"]) if r["reasons"] else None,
-         r["student"] is None)
+         r["student"] is None, Json(r["list_reasons"]))
         for r in rows
     ], page_size=1000)

@@ -21,12 +21,14 @@ RETURN = "return"
 MARK_PRINTED = "mark_printed"
 STAMP = "stamp"
 MARK_GRADUATED = "mark_graduated"
-ACTIONS = (APPROVE_MAJOR, SUBMIT, APPROVE, RETURN, MARK_PRINTED, STAMP, MARK_GRADUATED)
+REVERIFY = "reverify"  # 重新核验: the stored list verified again (POST /reviews/{id}/reverify)
+ACTIONS = (APPROVE_MAJOR, SUBMIT, REVERIFY, APPROVE, RETURN, MARK_PRINTED, STAMP, MARK_GRADUATED)
 
 # The states each action is possible in.
 ALLOWED = {
     APPROVE_MAJOR: "draft_or_pending",
     SUBMIT: {states.DRAFT},
+    REVERIFY: {states.DRAFT},
     APPROVE: "pending",
     RETURN: "pending",
     MARK_PRINTED: {states.NUMBERED},
@@ -36,11 +38,14 @@ ALLOWED = {
 
 ACTION_NAMES = {
     APPROVE_MAJOR: "审核通过专业资格审核表", SUBMIT: "提交", APPROVE: "审核通过", RETURN: "退回修改",
-    MARK_PRINTED: "标记证书已打印", STAMP: "验印", MARK_GRADUATED: "标记学籍已毕业",
+    MARK_PRINTED: "标记证书已打印", STAMP: "验印", MARK_GRADUATED: "标记学籍已毕业", REVERIFY: "重新核验",
 }
+# The school's own sign-off of a major's table, in its draft, is a confirmation, not a review.
+SCHOOL_NAMES = {APPROVE_MAJOR: "确认资格审核表"}
 # What else a review's history records: the list's import, and what numbering did.
 HISTORY_NAMES = {
-    **ACTION_NAMES, "create": "导入名单", "rebuild": "重新导入名单", "numbered": "发放证书编号",
+    **ACTION_NAMES, "confirm_major": "学校确认专业资格审核表", "create": "导入名单", "rebuild": "重新导入名单",
+    "numbered": "发放证书编号",
     "numbering_refused": "未发放证书编号",
 }
 
@@ -61,6 +66,7 @@ class Progress:
     the qualified students with its name and whether the acting level approved its table this round."""
     verified: bool
     majors: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    by_school: bool = False  # the school confirms its own tables; the levels approve them
 
 
 def is_pending(status: str) -> bool:
@@ -113,10 +119,13 @@ def check_ready(action: str, progress: Progress, major_code: str | None = None) 
             raise Conflict("成绩核验尚未完成，请稍候再提交")
         if not progress.majors:
             raise Conflict("没有合格的毕业生，不能提交；请先修改成绩或学籍后重新导入名单")
+    if action == REVERIFY and not progress.verified:
+        raise Conflict("成绩核验尚未完成，请等核验完成后再重新核验")
     if action in (SUBMIT, APPROVE):
         missing = [f"{name}（{code}）" for code, (name, approved) in sorted(progress.majors.items()) if not approved]
         if missing:
-            raise Conflict(f"以下专业的毕业生资格审核表尚未审核通过：{'、'.join(missing)}")
+            done = "确认" if progress.by_school else "审核通过"
+            raise Conflict(f"以下专业的毕业生资格审核表尚未{done}：{'、'.join(missing)}")
     if action == APPROVE_MAJOR:
         if major_code not in progress.majors:
             raise NotFound(f"本审核中没有专业代码为{major_code}的合格毕业生")
@@ -130,21 +139,22 @@ def permitted(review: dict, progress: Progress, actor: Actor) -> tuple[list[dict
     what their turn allows but unfinished work still blocks, with why. Approving a major's table is
     one entry per major not yet approved by the acting level."""
     may, blocked = [], []
+    names = {**ACTION_NAMES, **SCHOOL_NAMES} if review["status"] == states.DRAFT else ACTION_NAMES
     for action in ACTIONS:
         try:
             check(action, review, actor)
         except ServiceError:
             continue
         if action == APPROVE_MAJOR:
-            may += [{"action": action, "name": ACTION_NAMES[action], "major_code": code}
+            may += [{"action": action, "name": names[action], "major_code": code}
                     for code, (_, approved) in sorted(progress.majors.items()) if not approved]
             continue
         try:
             check_ready(action, progress)
         except ServiceError as exc:
-            blocked.append({"action": action, "name": ACTION_NAMES[action], "reason": exc.message})
+            blocked.append({"action": action, "name": names[action], "reason": exc.message})
         else:
-            may.append({"action": action, "name": ACTION_NAMES[action]})
+            may.append({"action": action, "name": names[action]})
     return may, blocked
 
 

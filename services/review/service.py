@@ -8,7 +8,7 @@ from services.common import events
 from services.common.db import Database
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
-from services.review import actions, deadlines, intake, machine, states, verdicts, views
+from services.review import actions, deadlines, intake, machine, reverification, states, verdicts, views
 from services.review import search as graduate_search
 from services.review import season as season_view
 from services.review.view_cache import ReviewViews
@@ -30,6 +30,25 @@ class ReviewService(HealthMixin):
                 "school_code": request["school_code"], "rows": opened["to_verify"],
             })
         return {"review_id": opened["review_id"], "generation": opened["generation"]}
+
+    @rpc
+    def reverify_list(self, review_id: str, scope: str, actor: dict) -> dict:
+        """重新核验, first half: may `actor` do it now? Then the stored rows to verify again (as a file's
+        rows are read) and the review's key fields, for roster to match against the registry."""
+        with self.db.transaction() as session:
+            return reverification.listed(session, review_id, scope, actor)
+
+    @rpc
+    def reverify(self, review_id: str, rows: list[dict], scope: str, actor: dict, generation: int) -> dict:
+        """重新核验, second half: the matched rows stored in a new generation and sent to grading, in the
+        transaction that judges the request and records it."""
+        with self.db.transaction() as session:
+            done = reverification.reverify(session, review_id, generation, rows, scope, actor)
+            self.db.add_event(session, events.GRADUATE_LIST_IMPORTED, {
+                "review_id": done["review_id"], "generation": done["generation"],
+                "school_code": done["school_code"], "rows": done["to_verify"],
+            })
+        return {"review_id": done["review_id"], "generation": done["generation"], "reverified": done["reverified"]}
 
     @rpc
     def act(self, review_id: str, action: str, actor: dict, major_code: str | None = None,

@@ -16,6 +16,9 @@ def pending(level_kind: str) -> str:
     return f"pending_{level_kind}"
 
 
+# A draft the chain sent back: still the school's to edit, but named for what happened.
+RETURNED_NAME = "已退回修改"
+
 NAMES = {
     DRAFT: "学校编辑中",
     SUBMITTED: "已提交",
@@ -28,3 +31,13 @@ NAMES = {
     STAMPED: "已验印",
     ISSUED: "已发证（学籍已标记毕业）",
 }
+
+
+def name_of(status: str, returned: bool = False) -> str:
+    """The state as pages name it: a draft after a return is 已退回修改."""
+    return RETURNED_NAME if returned and status == DRAFT else NAMES.get(status, status)
+
+
+def is_returned(review: dict) -> bool:
+    """A draft the chain has sent back (each return starts a new round), until it is submitted again."""
+    return review["status"] == DRAFT and review["round"] > 1

@@ -50,6 +50,8 @@ graduates = sa.Table(
     sa.Column("reasons", JSONB),  # all reasons known so far, intake and grades
     sa.Column("graded", sa.Boolean, nullable=False),  # grades verified, or nothing to verify
     sa.Column("scores", JSONB),  # qualified: per-category composites and grades
+    sa.Column("list_reasons", JSONB),  # what the list's own cells are wrong in: kept through 重新核验
+    sa.Column("previous", JSONB),  # {verdict, reasons} before the last 重新核验 of this row
     sa.Index("graduates_by_id_number", "id_number"),  # is a listed student in another open review?
     # finding a graduate by the start of the name (LIKE '张三%'), whatever the database's collation
     sa.Index("graduates_by_name", "name", postgresql_ops={"name": "text_pattern_ops"}),

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 from services.common import vocab
 from services.common.errors import NotFound
 from services.review import machine, states
+from services.review.changed import changed_rows
 from services.review.tables import graduates, history, level_approvals, major_approvals, reviews
 
 
@@ -43,10 +44,14 @@ def view_of(session: Session, review: dict) -> dict:
                   .where(graduates.c.review_id == review_id, graduates.c.verdict == "qualified")
                   .group_by(code))}
     acting = machine.acting_level(review)
+    acting_name = _acting_name(review, acting)
     approved_here = approved_majors(session, review, acting) if acting else set()
     for code, major in majors.items():
         major["status"] = "approved" if acting is None or code in approved_here else "pending"
+        major["status_name"] = _major_status_name(review, acting_name, major["status"] == "approved")
     done = review["verified"]
+    past = history_view(session, review_id)
+    returned = states.is_returned(review)
     return {
         "id": review["id"],
         "school_code": review["school_code"],
@@ -55,6 +60,8 @@ def view_of(session: Session, review: dict) -> dict:
         "season": review["season"],
         "kind": review["kind"],
         "status": review["status"],
+        "status_name": states.name_of(review["status"], returned),
+        "returned": _last_return(past) if returned else None,
         "generation": review["generation"],
         "chain": review["chain"],
         "chain_pos": review["chain_pos"],
@@ -63,14 +70,39 @@ def view_of(session: Session, review: dict) -> dict:
         "qualified": sum(m["qualified"] for m in majors.values()),
         "unqualified": unqualified,
         "majors": sorted(majors.values(), key=lambda m: m["major_code"]),
-        "history": history_view(session, review_id),
+        "history": past,
         "waiting_for": acting,
+        "acting_name": acting_name,
         "has_certificates": review["status"] in states.AFTER_NUMBERING,
         "stamping_org_code": review["stamping_org_code"],
         "stamping_unit_code": review["stamping_unit_code"],
         "submitted_by": review["submitted_by"],
         "stamped_at": review["stamped_at"].isoformat() if review["stamped_at"] else None,
+        "changed": changed_rows(session, review_id),  # who changed verdict at the last 重新核验
     }
+
+
+def _acting_name(review: dict, acting: str | None) -> str | None:
+    if acting is None:
+        return None
+    if acting == review["school_code"]:
+        return review["school_name"]
+    return next((o["name"] for o in review["chain"] if o["code"] == acting), acting)
+
+
+def _major_status_name(review: dict, acting_name: str | None, approved: bool) -> str:
+    """A major's table as pages name its state: the school confirms it, each level reviews it."""
+    if acting_name is None:
+        return "已审核通过"
+    if review["status"] == states.DRAFT:
+        return "学校已确认" if approved else "待学校确认"
+    return f"{acting_name}已审核" if approved else f"待{acting_name}审核"
+
+
+def _last_return(past: list[dict]) -> dict | None:
+    """Who sent the review back, when and why (the latest return)."""
+    back = next((h for h in reversed(past) if h["action"] == machine.RETURN), None)
+    return {k: back[k] for k in ("by", "org", "at", "reason")} if back else None
 
 
 def for_actor(view: dict, actor: dict) -> dict:
@@ -78,7 +110,8 @@ def for_actor(view: dict, actor: dict) -> dict:
     judged by the machine's rules from the view itself, as the request would be judged."""
     done = machine.Progress(
         verified=view["verification"]["state"] == "done",
-        majors={m["major_code"]: (m["major_name"], m["status"] == "approved") for m in view["majors"]})
+        majors={m["major_code"]: (m["major_name"], m["status"] == "approved") for m in view["majors"]},
+        by_school=view["status"] == states.DRAFT)
     may, blocked = machine.permitted(view, done, machine.Actor.of(actor))
     return {**view, "actions": may, "blocked": blocked}
 
@@ -193,6 +226,7 @@ def listing(session: Session, school_codes: list[str], filters: dict) -> list[di
         rows = [r for r in rows if machine.acting_level(r) == filters["waiting_for"]]
     return [{"id": r["id"], "school_code": r["school_code"], "school_name": r["school_name"], "year": r["year"],
              "season": r["season"], "kind": r["kind"], "status": r["status"],
-             "status_name": states.NAMES.get(r["status"], r["status"]), "waiting_for": machine.acting_level(r),
+             "status_name": states.name_of(r["status"], states.is_returned(r)),
+             "returned": states.is_returned(r), "waiting_for": machine.acting_level(r),
              "total": r["total"], "verified": r["verified"], "updated_at": r["updated_at"].isoformat()}
             for r in rows]

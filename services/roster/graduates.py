@@ -23,7 +23,8 @@ def _reason(parser, raw, *args) -> tuple[object, str | None]:
 
 
 def read(path: str, filename: str) -> list[dict]:
-    """The list's rows in file order, each with its own-data reasons."""
+    """The list's rows in file order, each with its own-data reasons (`reasons`, to which matching
+    adds; `list_reasons` keeps these alone, as only a new list can fix them)."""
     table = open_table(path, filename, columns.headers("graduates"))
     col = table.columns
     rows, seen = [], {}
@@ -54,7 +55,7 @@ def read(path: str, filename: str) -> list[dict]:
             "row": number, "seq": seq, "name": name, "gender": gender,
             "id_number": number_ or cells.text(raw("身份证号")).upper(),
             "id_valid": number_ is not None, "category": category, "mode": mode, "reasons": reasons,
-            "student": None,
+            "list_reasons": list(reasons), "student": None,
         })
     if not rows:
         raise unusable("名单中没有学生（表头下面没有数据行）", filename)

@@ -11,6 +11,8 @@ from services.common.service import HealthMixin
 from services.roster import graduates, photo_store, registry, templates
 from services.roster.tables import imports
 
+REVERIFY_FILENAME = "重新核验"  # the import log's name for a list verified again without a file
+
 
 class RosterService(HealthMixin):
     name = "roster"
@@ -69,6 +71,22 @@ class RosterService(HealthMixin):
                 school_code=request["school_code"], kind="graduates", filename=request["filename"],
                 username=request["actor"]["username"], rows=len(rows), details=opened))
         return {**opened, "already_certified": certified}
+
+    @rpc
+    def reverify_review(self, review_id: str, scope: str, actor: dict) -> dict:
+        """重新核验: the review's stored list matched again against the registry and numbering as they
+        are now, and verified again (the unqualified rows, or all); row numbers stay as they are."""
+        listed = self.review.reverify_list(review_id, scope, actor)
+        rows = listed["rows"]
+        with self.db.transaction() as session:
+            graduates.match_registry(session, listed["school_code"], rows)
+        certified = graduates.mark_certified(rows, self.numbering.holders(graduates.valid_ids(rows)))
+        done = self.review.reverify(review_id, rows, scope, actor, listed["generation"])
+        with self.db.transaction() as session:
+            session.execute(imports.insert().values(
+                school_code=listed["school_code"], kind="graduates", filename=REVERIFY_FILENAME,
+                username=actor["username"], rows=len(rows), details={**done, "scope": scope}))
+        return {**done, "school_code": listed["school_code"], "already_certified": certified}
 
     @event_handler("review", events.COHORT_GRADUATED, requeue_on_error=True)
     @handle_once("roster.on_cohort_graduated")

@@ -140,7 +140,7 @@ def test_each_state_appears_as_a_season_moves(client, yanan, engine):
     reason = "计算机应用专业有两名学生照片不合格，请更换后重新提交"
     post(client, county, review_id, "return", reason=reason)
     approved = approve_all_majors(client, manager, review_id)
-    assert approved["history"][-1]["action"] == "approve_major"
+    assert approved["history"][-1]["action"] == "confirm_major"  # the school confirms its own tables
     y1 = row(season(client, admin, year, org_code="6106"), "Y1")
     returned_at = history_at(client, manager, review_id, "return")
     assert (y1["state"], y1["state_name"], y1["status"]) == ("returned", "已退回修改", "draft")

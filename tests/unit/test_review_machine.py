@@ -28,6 +28,7 @@ LEVEL_ACTIONS = ("approve_major", "approve", "return")
 OK = {
     ("draft", "approve_major"): {"school_manager"},
     ("draft", "submit"): {"school_manager"},
+    ("draft", "reverify"): {"school_manager"},
     **{("pending_county", a): {"county_reviewer"} for a in LEVEL_ACTIONS},
     **{("pending_city", a): {"city_reviewer"} for a in LEVEL_ACTIONS},
     **{("pending_province", a): {"province_reviewer"} for a in LEVEL_ACTIONS},
@@ -85,3 +86,16 @@ def test_the_three_chain_shapes(chain, after):
 def test_return_needs_a_written_reason(reason):
     with pytest.raises(BadInput, match="原因"):
         machine.require_reason(reason)
+
+
+def test_reverify_waits_for_verification():
+    """重新核验 is offered once verification is done; while it runs it is blocked, with why."""
+    review = {"status": "draft", "chain_pos": None, "chain": CHAIN, "school_code": "S"}
+    running, done = machine.Progress(verified=False), machine.Progress(verified=True)
+    with pytest.raises(Conflict, match="核验尚未完成"):
+        machine.check_ready(machine.REVERIFY, running)
+    machine.check_ready(machine.REVERIFY, done)
+    may, blocked = machine.permitted(review, running, ACTORS["school_manager"])
+    assert "reverify" not in {a["action"] for a in may} and "reverify" in {b["action"] for b in blocked}
+    may, blocked = machine.permitted(review, done, ACTORS["school_manager"])
+    assert "reverify" in {a["action"] for a in may} and "reverify" not in {b["action"] for b in blocked}
