@@ -127,7 +127,7 @@ def test_a_season_from_import_to_return(web, school, tmp_path):
     web.wait(lambda d: web.finds("#unqualified tbody td:nth-child(3)")[0].text == number, message="revealed")
     assert "无成绩" in cells[3].text
     web.wait(lambda d: "计算机应用" in web.text("#summary"), message="summary")
-    assert [m.text for m in web.finds("#majors tbody tr td:nth-child(4)")] == ["待审核", "待审核"]
+    assert [m.text for m in web.finds("#majors tbody tr td:nth-child(4)")] == ["待学校确认", "待学校确认"]
     web.shot("04-review-verified")
 
     # The unqualified student's detail grades: every planned course-term, missing ones in red.
@@ -152,7 +152,8 @@ def test_a_season_from_import_to_return(web, school, tmp_path):
     assert len(web.finds("#major-table tbody tr")) == 3
     assert "毕业生资格审核表" in web.text("#major-title")
     web.click("#major-approve")
-    web.wait_text("#major-actions", "本级已审核通过")
+    web.confirm("共 3 人")
+    web.wait_text("#major-state", "学校已确认")
     assert "王老师" in web.text("#approvals")
     web.shot("06-qualification-table")
     web.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
@@ -164,9 +165,11 @@ def test_a_season_from_import_to_return(web, school, tmp_path):
     web.wait(lambda d: len(web.finds("#majors tbody button[data-major]")) == 1, message="one major left")
     assert web.find("#majors tbody button[data-major]").get_attribute("data-major") != first_code
     web.click("#majors tbody button[data-major]")
-    web.wait(lambda d: [m.text for m in web.finds("#majors tbody tr td:nth-child(4)")] == ["已审核", "已审核"],
-             message="both majors approved")
+    web.confirm("确认资格审核表")
+    web.wait(lambda d: [m.text for m in web.finds("#majors tbody tr td:nth-child(4)")] == ["学校已确认"] * 2,
+             message="both majors confirmed")
     web.click("#submit-button")
+    web.confirm("6 人进入验印，1 人不合格，提交给浏览器测试区教育局")
     web.wait_text("#review-status", "待县区审核", message="submitted")
     assert "已提交" in web.text("#notice")
     assert not web.finds("#submit-button")
@@ -185,12 +188,13 @@ def test_a_season_from_import_to_return(web, school, tmp_path):
     assert "尚未审核通过" in web.text("#actions [data-blocked=approve]")
     assert len(web.finds("#majors tbody button[data-major]")) == 2
     web.shot("10-reviewer-approve-blocked")
-    web.click("#return-button")  # no reason yet: refused in the page
-    web.wait_text("#alert", "请写明原因")
-    reason = "会计事务专业学生5001的照片不合格，请重新上传后再提交"
-    web.find("#return-reason").send_keys(reason)
     web.click("#return-button")
-    web.wait_text("#review-status", "学校编辑中", message="returned")
+    web.click("#dialog-confirm")  # no reason yet: refused in the page
+    web.wait_text("dialog.ask", "请填写退回原因")
+    reason = "会计事务专业学生5001的照片不合格，请重新上传后再提交"
+    web.find("#dialog-text").send_keys(reason)
+    web.click("#dialog-confirm")
+    web.wait_text("#review-status", "已退回修改", message="returned")
     history = web.text("#history")
     assert reason in history and "退回修改" in history and "待县区审核" in history
     assert "李审核" in history and COUNTY[1] in history
@@ -200,11 +204,11 @@ def test_a_season_from_import_to_return(web, school, tmp_path):
 
     # Back at the school the review waits again, with the reason in its history.
     web.login(MANAGER)
-    web.wait(lambda d: "学校编辑中" in web.text("#all-reviews"), message="school's list")
+    web.wait(lambda d: "已退回修改" in web.text("#all-reviews"), message="school's list")
     web.go(review_url.replace(web.base, ""))
     web.wait_text("#history", reason)
     assert not web.finds("#submit-button")  # a new round: the majors' tables are to be approved again first
-    assert "尚未审核通过" in web.text("#actions [data-blocked=submit]")
+    assert "尚未确认" in web.text("#actions [data-blocked=submit]")
 
     # The same list again: refused without 允许重建, accepted with it (and verified again).
     web.go("/reviews/new")
@@ -223,19 +227,34 @@ def cells_text(web, css: str) -> list[str]:
     return [c.text for c in web.finds(css)]
 
 
-def test_a_bad_row_shows_in_the_error_table(web, school, tmp_path):
+def test_a_bad_row_shows_in_the_error_table_where_the_eye_is(web, school, tmp_path):
     rows = [student_row(n) for n in range(5100, 5104)]
     rows[1]["身份证号"] = rows[1]["身份证号"][:17] + ("0" if rows[1]["身份证号"][17] != "0" else "1")
-    web.login(MANAGER)
-    web.go("/school/data")
-    web.upload("#form-students", write(tmp_path, "bad.xlsx", xlsx(rows)))
-    web.wait(ec.presence_of_element_located((By.CSS_SELECTOR, "#form-students table.errors")), message="errors")
-    assert "整个文件未导入" in web.text("#form-students .result")
-    assert cells_text(web, "#form-students table.errors th") == ["行", "列", "问题"]
-    errors = [[c.text for c in tr.find_elements(By.TAG_NAME, "td")]
-              for tr in web.finds("#form-students table.errors tbody tr")]
-    assert any(e[0] == "3" and e[1] == "身份证号" and "校验" in e[2] for e in errors), errors
-    web.shot("12-import-error-table")
+    web.driver.set_window_size(1366, 768)
+    try:
+        web.login(MANAGER)
+        web.go("/school/data")
+        web.upload("#form-students", write(tmp_path, "bad.xlsx", xlsx(rows)))
+        web.wait(ec.presence_of_element_located((By.CSS_SELECTOR, "#import-outcome table.errors")), message="errors")
+        web.wait(lambda d: in_view(web, "#import-outcome"), message="the outcome scrolled into view")
+        assert "学籍导入未成功" in web.text("#import-outcome-title")
+        assert "未导入：有 1 处问题" in web.text("#form-students .result")
+        assert cells_text(web, "#import-outcome table.errors th") == ["行", "列", "问题"]
+        errors = [[c.text for c in tr.find_elements(By.TAG_NAME, "td")]
+                  for tr in web.finds("#import-outcome table.errors tbody tr")]
+        assert len(errors) == 1 and errors[0][0] == "3" and errors[0][1] == "身份证号" and "校验" in errors[0][2]
+        assert web.text("#import-outcome").count("整个文件未导入") == 1  # the whole-file message once
+        assert web.find("#errors-download").get_attribute("download") == "导入问题清单.csv"
+        web.shot("12-import-error-table")
+    finally:
+        web.driver.set_window_size(1400, 1000)
+
+
+def in_view(web, css: str) -> bool:
+    """The element's top is inside the window."""
+    return web.driver.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return r.top >= 0 && r.top < window.innerHeight;", css)
 
 
 def test_photos_show_the_accepted_count_and_each_rejected_file(web, app, school, tmp_path):
@@ -252,8 +271,8 @@ def test_photos_show_the_accepted_count_and_each_rejected_file(web, app, school,
     web.go("/school/data")
     web.upload("#form-photos", write(tmp_path, "photos.zip", archive.getvalue()))
     web.wait_text("#form-photos .result", "已接收 1 张照片")
-    assert cells_text(web, "#form-photos table.errors th") == ["文件", "问题"]
-    files = cells_text(web, "#form-photos table.errors tbody td:first-child")
+    assert cells_text(web, "#import-outcome table.errors th") == ["文件", "问题"]
+    files = cells_text(web, "#import-outcome table.errors tbody td:first-child")
     assert files == [f"{students[1]['身份证号']}.jpg", "说明.jpg"]
     web.shot("17-photos")
 
@@ -315,11 +334,13 @@ def test_after_the_province_numbers_certificates_are_listed_printed_stamped_and_
 
     web.go(f"/reviews/{review_id}")
     web.click("#mark-printed-button")
+    web.confirm("已全部打印完成")
     web.wait_text("#review-status", "已打印")
     web.logout()
     web.login(STAMPER)
     web.go(f"/reviews/{review_id}")
     web.click("#stamp-button")
+    web.confirm("加盖验印章")
     web.wait_text("#review-status", "已验印")
     web.logout()
 
@@ -331,9 +352,10 @@ def test_after_the_province_numbers_certificates_are_listed_printed_stamped_and_
     row.find_element(By.CSS_SELECTOR, "a").click()  # the deadline leads to the review, where it is met
     web.wait(ec.url_contains(f"/reviews/{review_id}"), message="the review opened from its deadline")
     web.click("#mark-graduated-button")
+    web.confirm("标记为毕业")
     web.wait_text("#review-status", "已发证")
     web.go("/")
-    web.wait_text("#deadlines", "目前没有等待标记毕业的审核")  # the deadline met and gone
+    web.wait(lambda d: not web.find("#deadlines-card").is_displayed(), message="the deadline met and gone")
 
     web.go("/verify")
     web.find("input[name=number]").send_keys(first[1])

@@ -57,6 +57,14 @@ class Web:
         self.find("form button[type=submit]").click()
         self.wait(ec.url_to_be(self.base + lands), message=f"{username} signed in")
 
+    def confirm(self, expect: str = "") -> str:
+        """Answer the page's question (the dialog before an act) with its confirm button; returns what it said."""
+        self.wait(ec.visibility_of_element_located((By.CSS_SELECTOR, "dialog.ask")), message="a question asked")
+        said = self.text("dialog.ask")
+        assert expect in said, said
+        self.click("#dialog-confirm")
+        return said
+
     def logout(self) -> None:
         self.click("header form button")
         self.wait(ec.url_contains("/login"), message="signed out")

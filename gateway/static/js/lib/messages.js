@@ -6,16 +6,30 @@ function loginLink() {
   return el("a", {href: `/login?next=${enc(location.pathname)}`}, "重新登录");
 }
 
-/** The error as a box: its message, a sign-in link on 401, and row errors as a table. */
+/** The row errors of a refused file, without a repeat of the error's own message. */
+export function rowErrors(err) {
+  return (err.details || []).filter((d) => d && typeof d === "object" && "row" in d && d.message !== err.message);
+}
+
+/** The error as a box: its message, a sign-in link on 401, and row errors as a table (scrolling when
+ * long, with a download of the list for the clerk to work through). */
 export function errorBox(err) {
   const box = el("div", {class: "error", role: "alert"}, el("p", null, err.message || String(err)));
   if (err.status === 401) box.append(el("p", null, loginLink()));
-  const rows = (err.details || []).filter((d) => d && typeof d === "object" && "row" in d);
+  const rows = rowErrors(err);
   if (rows.length) {
     const cells = rows.map((d) => [dash(d.row), dash(d.column), dash(d.message)]);
-    box.append(table(["行", "列", "问题"], cells, "errors rows"));
+    box.append(el("p", null, `共 ${rows.length} 处问题：`, downloadLink(rows)),
+      el("div", {class: rows.length > 15 ? "scroll-box" : null}, table(["行", "列", "问题"], cells, "errors rows long")));
   }
   return box;
+}
+
+function downloadLink(rows) {
+  const quote = (v) => `"${String(v === null || v === undefined ? "" : v).replaceAll('"', '""')}"`;
+  const csv = ["行,列,问题", ...rows.map((d) => [d.row, d.column, d.message].map(quote).join(","))].join("\r\n");
+  const url = URL.createObjectURL(new Blob(["\ufeff", csv], {type: "text/csv;charset=utf-8"}));
+  return el("a", {href: url, download: "导入问题清单.csv", class: "button small", id: "errors-download"}, "下载问题清单");
 }
 
 export function showAlert(err) {
@@ -116,7 +130,7 @@ export function formDialog({title, message, fields = [], confirm = "确定", dan
 /** Ask before acting, with an optional reason: resolves to the text typed ("" without a field), or null. */
 export async function ask({title, message, confirm = "确定", danger = false, field = null}) {
   const fields = field ? [{name: "text", label: field.label, type: field.multiline ? "textarea" : "text",
-    required: field.required, placeholder: field.placeholder}] : [];
+    required: field.required, placeholder: field.placeholder, value: field.value}] : [];
   const values = await formDialog({title, message, fields, confirm, danger});
   return values === null ? null : (values.text || "");
 }

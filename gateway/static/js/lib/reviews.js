@@ -11,9 +11,11 @@ export function reviewTitle(r) {
   return `${dash(r.school_name)}　${r.year}年${dash(r.season)}　${dash(r.kind)}`;
 }
 
-export function statusBadge(status, names) {
-  return el("span", {class: `status status-${String(status).replace(/[^a-z_]/g, "")}`},
-    (names.states || {})[status] || dash(status));
+/** The review's state as a badge; `name` is the server's name for it where it says more (已退回修改). */
+export function statusBadge(status, names, name) {
+  const returned = name && name !== (names.states || {})[status];
+  return el("span", {class: `status status-${String(status).replace(/[^a-z_]/g, "")}${returned ? " status-returned" : ""}`},
+    name || (names.states || {})[status] || dash(status));
 }
 
 /** A masked ID number; for those the server lets see it whole, a button that asks for it (audited). */

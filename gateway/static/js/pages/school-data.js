@@ -1,7 +1,19 @@
-/* 学校数据导入: the registry, course plans, grades and photos, each answered where it was sent. */
+/* 学校数据导入: the registry, course plans, grades and photos. Each import answers beside its button in
+ * one line and in full in the outcome panel above the forms, which is brought into view. */
 import {$, $$, el, table, fill, busy, dash, enc} from "../lib/dom.js";
 import {api} from "../lib/api.js";
-import {errorBox} from "../lib/messages.js";
+import {errorBox, rowErrors} from "../lib/messages.js";
+
+const TITLES = {students: "学籍", "course-plans": "课程设置", grades: "成绩", photos: "照片"};
+
+function outcome(kind, ok, ...nodes) {
+  const panel = $("#import-outcome");
+  panel.hidden = false;
+  panel.className = `card ${ok ? "outcome-ok" : "outcome-bad"}`;
+  $("#import-outcome-title").textContent = `${TITLES[kind]}导入${ok ? "成功" : "未成功"}（${new Date().toLocaleTimeString("zh-CN")}）`;
+  fill($("#import-outcome-body"), ...nodes);
+  panel.scrollIntoView({block: "start", behavior: "smooth"});
+}
 
 function importResult(kind, data) {
   if (kind === "photos") {
@@ -44,9 +56,13 @@ async function submitImport(form) {
   button.disabled = true;
   try {
     const answer = await api("POST", `/api/v1/schools/${enc(school)}/${kind}`, data);
-    fill(result, importResult(kind, answer));
+    const nodes = [importResult(kind, answer)].flat();
+    fill(result, nodes[0].cloneNode(true));
+    outcome(kind, true, ...nodes);
   } catch (err) {
-    fill(result, errorBox(err));
+    const problems = rowErrors(err).length;
+    fill(result, el("p", {class: "bad"}, problems ? `未导入：有 ${problems} 处问题，见页面上方的清单。` : `未导入：${err.message}`));
+    outcome(kind, false, errorBox(err), el("p", {class: "hint"}, "文件中只要有一处问题，整个文件都不会导入；请按清单改正后重新上传。"));
   } finally {
     button.disabled = false;
   }
