@@ -7,8 +7,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
-from tests.integration.gateway_fixtures import PASSWORD, login
+from tests.integration.gateway_fixtures import login
 from tests.support.courses import PLAN, plan_rows
+from tests.support.orgs import county_with_school
 from tests.support.people import student_row
 from tests.support.season import MAJORS, approve_all_majors, listed_review
 from tests.support.uploads import upload
@@ -23,17 +24,9 @@ FIRST = 6900  # people 6900-6949
 
 @pytest.fixture(scope="module")
 def school(app, province, stack):
-    client = app.test_client()
-    for code, name, kind, parent, reviews in [(*COUNTY, "county", "6105", True), (*SCHOOL, "school", COUNTY[0], False)]:
-        r = client.post("/api/v1/orgs", headers=province, json={
-            "code": code, "name": name, "kind": kind, "parent_code": parent, "reviews_graduation": reviews})
-        assert r.status_code == 201, r.get_json()
-    for username, name, org, role in [(MANAGER, "陈老师", SCHOOL[0], "school_graduation_manager"),
-                                      (REVIEWER, "吴审核", COUNTY[0], "bureau_reviewer")]:
-        r = client.post("/api/v1/users", headers=province, json={
-            "username": username, "password": PASSWORD, "name": name, "phone": "0913-7000000", "org_code": org,
-            "roles": [role]})
-        assert r.status_code == 201, r.get_json()
+    county_with_school(app.test_client(), province, COUNTY, SCHOOL, [
+        (MANAGER, "陈老师", SCHOOL[0], "school_graduation_manager"),
+        (REVIEWER, "吴审核", COUNTY[0], "bureau_reviewer")])
     return SCHOOL[0]
 
 

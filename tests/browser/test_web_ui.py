@@ -20,6 +20,7 @@ from selenium.webdriver.support.ui import Select
 from tests.browser.web import WAIT
 from tests.integration.gateway_fixtures import ADMIN, PASSWORD, login
 from tests.support.courses import grade_rows, plan_rows
+from tests.support.orgs import county_with_school
 from tests.support.people import graduate_row, student_row
 from tests.support.photos import photo
 from tests.support.print_sites import AgentProcess, printed, ready_queue, register
@@ -42,17 +43,9 @@ YEAR = 2060
 def school(app, province, stack):
     """A county bureau and a school of their own under 渭南市教育局 (stamping unit 05), with a reviewer and a
     graduation manager, so that no other test's data or org lists meet ours."""
-    client = app.test_client()
-    for code, name, kind, parent, reviews in [(*COUNTY, "county", "6105", True), (*SCHOOL, "school", COUNTY[0], False)]:
-        r = client.post("/api/v1/orgs", headers=province, json={
-            "code": code, "name": name, "kind": kind, "parent_code": parent, "reviews_graduation": reviews})
-        assert r.status_code == 201, r.get_json()
-    for username, name, org, role in [(MANAGER, "王老师", SCHOOL[0], "school_graduation_manager"),
-                                      (REVIEWER, "李审核", COUNTY[0], "bureau_reviewer")]:
-        r = client.post("/api/v1/users", headers=province, json={
-            "username": username, "password": PASSWORD, "name": name, "phone": "0913-7654321", "org_code": org,
-            "roles": [role]})
-        assert r.status_code == 201, r.get_json()
+    county_with_school(app.test_client(), province, COUNTY, SCHOOL, [
+        (MANAGER, "王老师", SCHOOL[0], "school_graduation_manager"),
+        (REVIEWER, "李审核", COUNTY[0], "bureau_reviewer")])
     return SCHOOL[0]
 
 
