@@ -247,12 +247,13 @@ function renderUnqualified(review) {
     const text = review.verification.state === "running" ? "正在核验…" : "没有不合格的学生。";
     return fill($("#unqualified"), el("p", {class: "empty"}, text));
   }
-  fill($("#unqualified"), table(["行号", "姓名", "身份证号", "原因"], list.map((u) => [
+  const rows = table(["行号", "姓名", "身份证号", "原因"], list.map((u) => [
     String(u.row),
     el("a", {href: `${reviewUrl(review.id)}/graduates/${enc(u.row)}`}, dash(u.name)),
     idNumber(u.id_number, `${reviewApi(review.id)}/graduates/${enc(u.row)}/id-number`),
     (u.reasons || []).map((reason) => el("div", {class: "reason-line"}, reason)),
-  ]), "unqualified"));
+  ]), "unqualified long");
+  fill($("#unqualified"), list.length > 20 ? el("div", {class: "scroll-box"}, rows) : rows);
 }
 
 // The review's own moves stay in view; the per-major confirmations and approvals on request.

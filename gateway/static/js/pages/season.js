@@ -44,7 +44,7 @@ function render(data) {
   })), "season-totals"));
   $("#season-count").textContent = `（${data.schools.length} 所）`;
   if (!data.schools.length) return fill($("#season-schools"), el("p", {class: "empty"}, "没有符合条件的学校。"));
-  fill($("#season-schools"), table(
+  fill($("#season-schools"), el("div", {class: data.schools.length > 20 ? "scroll-box" : null}, table(
     ["学校", "市", "县区", "审核状态", "当前办理 / 退回原因", "进入该状态", "名单", "合格", "不合格", "标记毕业截止", ""],
     data.schools.map((s) => ({
       class: s.deadline && s.deadline.state !== "ok" ? `deadline-${s.deadline.state}` : null,
@@ -54,7 +54,7 @@ function render(data) {
         String(s.listed || 0), String(s.qualified || 0), String(s.unqualified || 0),
         s.deadline ? `${deadline(s.deadline)} ${DUE[s.deadline.state] || ""}` : "—",
         s.review_id ? el("a", {class: "button small", href: reviewUrl(s.review_id)}, "打开") : ""],
-    })), "season-schools"));
+    })), "season-schools long")));
 }
 
 async function load() {
