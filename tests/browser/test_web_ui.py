@@ -227,7 +227,11 @@ def test_a_bad_row_shows_in_the_error_table_where_the_eye_is(web, school, tmp_pa
     try:
         web.login(MANAGER)
         web.go("/school/data")
-        web.upload("#form-students", write(tmp_path, "bad.xlsx", xlsx(rows)))
+        web.find("#form-students input[type=file]").send_keys(write(tmp_path, "bad.xlsx", xlsx(rows)))
+        # the clerk has scrolled down to the form: the outcome panel above it is out of sight when clicked
+        web.driver.execute_script("document.querySelector('#form-students').scrollIntoView({block: 'start'});"
+                                  "window.scrollBy(0, 200);")
+        web.find("#form-students button[type=submit]").click()
         web.wait(ec.presence_of_element_located((By.CSS_SELECTOR, "#import-outcome table.errors")), message="errors")
         web.wait(lambda d: in_view(web, "#import-outcome"), message="the outcome scrolled into view")
         assert "学籍导入未成功" in web.text("#import-outcome-title")
