@@ -12,6 +12,8 @@ from services.common.errors import Forbidden, ServiceError
 csrf = CSRFProtect()
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# All an account holding a one-time password may do until it has chosen its own.
+ONE_TIME_PASSWORD_ALLOWS = {"accounts.me", "accounts.change_my_password"}
 
 
 class Unauthorized(ServiceError):
@@ -53,6 +55,9 @@ def login_required(*roles: str) -> Callable:
                 raise Forbidden("您的账号没有执行此操作的权限")
             if g.org is None:
                 raise Forbidden("您的账号尚未归属任何机构，请先创建省级机构")
+            if g.user["must_change_password"] and request.endpoint not in ONE_TIME_PASSWORD_ALLOWS:
+                raise Forbidden("您正在使用管理员重置的一次性密码，请先修改密码"
+                                "（POST /api/v1/me/password，或在网页上登录）")
             return view(*args, **kwargs)
         return wrapper
     return decorate

@@ -325,6 +325,12 @@ def test_reset_password_gives_a_one_time_password(app, client, tree):
     assert client.post("/api/v1/auth/token", json={"username": "as1_forgot", "password": PASSWORD}).status_code == 401
     answer = client.post("/api/v1/auth/token", json={"username": "as1_forgot", "password": password}).get_json()
     assert answer["must_change_password"] is True and answer["user"]["must_change_password"] is True
+    one_time = {"Authorization": f"Bearer {answer['token']}"}
+    refused(client.get("/api/v1/orgs", headers=one_time), 403, "一次性密码")  # nothing but choosing one's own
+    assert client.get("/api/v1/me", headers=one_time).status_code == 200
+    r = client.post("/api/v1/me/password", headers=one_time, json={"old_password": password,
+                                                                   "new_password": "chosen-by-me-7"})
+    assert r.status_code == 200 and client.get("/api/v1/orgs", headers=one_time).status_code == 200
     (entry,) = audit_entries(app, "user.reset_password", "as1_forgot")
     assert entry["username"] == "a_county_admin"
     with db(app).connect() as conn:  # the password is in no audit entry
