@@ -62,7 +62,7 @@ async function submitImport(form) {
   } catch (err) {
     const problems = rowErrors(err).length;
     fill(result, el("p", {class: "bad"}, problems ? `未导入：有 ${problems} 处问题，见页面上方的清单。` : `未导入：${err.message}`));
-    outcome(kind, false, errorBox(err), el("p", {class: "hint"}, "文件中只要有一处问题，整个文件都不会导入；请按清单改正后重新上传。"));
+    outcome(kind, false, errorBox(err));
   } finally {
     button.disabled = false;
   }
