@@ -84,3 +84,14 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def measure_season(stack: Stack, token: str, query: str, clients: int = 5, seconds: float = 10) -> dict:
+    """The province admin's season dashboard (every school of the province) under a few concurrent readers."""
+    out = subprocess.run([sys.executable, "-m", "bench.gateway_load", f"{stack.url}/api/v1/season?{query}",
+                          "--clients", str(clients), "--seconds", str(seconds)], cwd=ROOT, capture_output=True,
+                         text=True, check=True, env=dict(os.environ, PYTHONWARNINGS="ignore", BENCH_TOKEN=token))
+    run = json.loads(out.stdout)
+    return {"gateway.season_p95_ms": run["p95_ms"],
+            "details": {f"gateway.season_{k}": v for k, v in run.items() if k != "p95_ms"}
+            | {"gateway.season_clients": clients}}

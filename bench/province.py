@@ -162,6 +162,16 @@ def create_orgs(engine: sa.Engine, school_codes: list[str]) -> dict[str, str]:
     return tokens
 
 
+def province_admin_token(engine: sa.Engine) -> str:
+    """A bearer token of a province admin (the season dashboard's reader)."""
+    with engine.begin() as conn:
+        user_id = conn.execute(users.insert().values(
+            username="bench_admin", password_hash=generate_password_hash(PASSWORD), name="省级管理员",
+            phone="029-8888888", org_code="61", roles=["province_admin"], active=True,
+        ).returning(users.c.id)).scalar_one()
+        return accounts.issue_token(conn, user_id, 86400)
+
+
 # -- files as clerks make them -------------------------------------------------------------------------
 def xlsx(headers: list[str], rows) -> bytes:
     book = openpyxl.Workbook(write_only=True)

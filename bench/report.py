@@ -142,6 +142,9 @@ HOW = """\
   keep-alive clients (threads + requests in a second process on loopback), twice 10 s after 3 s of
   warm-up each (the round with the lower p95 counts), against gunicorn as
   `deploy.processes.gateway_argv` starts it (2 workers × 8 threads).
+  `gateway.season_p95_ms`: the province admin's season dashboard (`GET /api/v1/season`, every school
+  of the province with its review's state and counts, one statement in the review service) by 5
+  concurrent clients for 10 s after the province is verified.
 - **print**: the same 1,000-student review is given its numbers (a `review_approved` event), a print
   site is registered for its school and a real print agent (`python -m printagent`, its own broker
   user) started against the cups-pdf queue `biye-agent-pdf`. From `POST …/print-jobs` the clock

@@ -31,6 +31,7 @@ GOALS = {
     "render.pages_per_s": ("≥ 300", "ge", 300.0),
     "render.bytes_per_page": ("", None, None),
     "gateway.review_p95_ms": ("≤ 300", "le", 300.0),
+    "gateway.season_p95_ms": ("≤ 500", "le", 500.0),
     "print.first_sheet_s": ("≤ 3", "le", 3.0),
     "print.last_sheet_s": ("", None, None),
     "print.pages_per_s": ("≥ 300", "ge", 300.0),

@@ -66,6 +66,8 @@ def _run(stack: Stack, args, results: dict, notes: dict, details: dict) -> dict:
                                                                                          import_people)))
     section("gateway", notes, lambda: _gateway(stack, engine, args, tokens[viewed.code], viewed, viewed_list,
                                                results, details))
+    section("gateway", notes, lambda: _merge(results, details, gateway_load.measure_season(
+        stack, province.province_admin_token(engine), f"year={province.YEAR}&season={province.SEASON}")))
     section("print", notes, lambda: _merge(results, details, printing.measure(
         stack, engine, tokens[viewed.code], viewed.code, _review_of(engine, viewed.code))))
     # last: its approvals are of reviews that do not exist (the review service logs and drops their
