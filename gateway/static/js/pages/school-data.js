@@ -12,7 +12,7 @@ function outcome(kind, ok, ...nodes) {
   panel.className = `card ${ok ? "outcome-ok" : "outcome-bad"}`;
   $("#import-outcome-title").textContent = `${TITLES[kind]}导入${ok ? "成功" : "未成功"}（${new Date().toLocaleTimeString("zh-CN")}）`;
   fill($("#import-outcome-body"), ...nodes);
-  panel.scrollIntoView({block: "start", behavior: "smooth"});
+  panel.scrollIntoView({block: "start"});
 }
 
 function importResult(kind, data) {
@@ -30,6 +30,12 @@ function importResult(kind, data) {
   }
   const what = kind === "grades" ? "条成绩" : "行课程设置";
   return el("p", {class: "ok"}, `导入成功：共 ${data.imported} ${what}。`);
+}
+
+/** The columns of the file the import did not use, named so the clerk knows they were not read. */
+function ignoredNote(data) {
+  const ignored = data.ignored_columns || [];
+  return ignored.length ? el("p", {class: "hint"}, `文件中模板没有的列未导入：${ignored.join("、")}`) : null;
 }
 
 async function submitImport(form) {
@@ -56,7 +62,7 @@ async function submitImport(form) {
   button.disabled = true;
   try {
     const answer = await api("POST", `/api/v1/schools/${enc(school)}/${kind}`, data);
-    const nodes = [importResult(kind, answer)].flat();
+    const nodes = [importResult(kind, answer), ignoredNote(answer)].flat().filter(Boolean);
     fill(result, nodes[0].cloneNode(true));
     outcome(kind, true, ...nodes);
   } catch (err) {
