@@ -3,7 +3,8 @@
 #   deploy/setup.sh demo   the font every certificate and form embeds; PostgreSQL and RabbitMQ running, with
 #                          the management API (print sites get broker users through it); CUPS with a PDF
 #                          printer for the demo's print site
-#   deploy/setup.sh test   also Chromium for the browser tests, poppler, and the tests' PDF printers
+#   deploy/setup.sh test   also Chromium for the browser tests, poppler, LibreOffice (saves the import tests'
+#                          .xls/.ods/GBK CSV files), and the tests' PDF printers
 # Where something is missing and cannot be installed here (not root, no apt-get), it stops at once
 # with one line naming what is missing and the command that installs it.
 set -euo pipefail
@@ -11,7 +12,7 @@ MODE=${1:-test}
 case "$MODE" in demo|test) ;; *) echo "用法: deploy/setup.sh demo|test" >&2; exit 2 ;; esac
 
 DEMO_PACKAGES="fonts-wqy-zenhei cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf"
-TEST_PACKAGES="$DEMO_PACKAGES chromium chromium-driver poppler-utils"
+TEST_PACKAGES="$DEMO_PACKAGES chromium chromium-driver poppler-utils libreoffice-calc-nogui"
 DEMO_QUEUES="biye-demo-pdf"  # the demo's print site prints here (PDFs in ~/PDF)
 TEST_QUEUES="biye-test-pdf biye-agent-pdf"  # the printing service's own CUPS; a print site's, for the agent
 if [ "$MODE" = demo ]; then PACKAGES=$DEMO_PACKAGES; QUEUES=$DEMO_QUEUES; else PACKAGES=$TEST_PACKAGES; QUEUES=$TEST_QUEUES; fi

@@ -11,6 +11,10 @@ from werkzeug.utils import secure_filename
 from services.common.errors import BadInput
 from services.common.settings import setting
 
+# Spreadsheet imports: Excel, WPS (.et/.ett hold an Excel format), OpenDocument and CSV. The name is a
+# first filter; services.common.sheets judges the content.
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods", ".csv")
+
 
 @contextmanager
 def saved_upload(allowed: tuple[str, ...]) -> Iterator[tuple[str, str]]:

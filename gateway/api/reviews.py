@@ -8,7 +8,7 @@ from gateway import orgs as org_tree
 from gateway.auth import login_required
 from gateway.db import connect
 from gateway.roles import ID_REVEAL_ROLES
-from gateway.uploads import saved_upload
+from gateway.uploads import SPREADSHEETS, saved_upload
 from services.common import vocab
 from services.common.errors import BadInput, NotFound
 from services.common.idnumber import mask
@@ -54,11 +54,11 @@ def create_review():
         "stamping_org_code": unit["code"] if unit else None,
         "actor": access.actor(),
     }
-    with saved_upload((".xlsx", ".csv", ".xls")) as (path, filename):
+    with saved_upload(SPREADSHEETS) as (path, filename):
         req["filename"] = filename
         opened = rpc().roster.create_review(req, path)
     audit_listed_again(opened["review_id"], school["code"], filename, opened.get("already_certified"))
-    return jsonify({"review_id": opened["review_id"]}), 202
+    return jsonify({"review_id": opened["review_id"], "ignored_columns": opened.get("ignored_columns", [])}), 202
 
 
 def audit_listed_again(review_id: str, school_code: str, filename: str, rows: list[dict] | None) -> None:

@@ -6,13 +6,12 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 
 from gateway import access
 from gateway.auth import login_required
-from gateway.uploads import saved_upload
+from gateway.uploads import SPREADSHEETS, saved_upload
 from services.common.columns import KINDS, TITLES
 from services.common.errors import BadInput, NotFound
 
 bp = Blueprint("school_data", __name__, url_prefix="/api/v1")
 
-SPREADSHEETS = (".xlsx", ".csv", ".xls")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -39,7 +38,7 @@ def import_students(school_code: str):
     with saved_upload(SPREADSHEETS) as (path, filename):
         result = rpc().roster.import_students(school_code, path, filename, access.actor())
     return jsonify({"imported": result["imported"], "added": result["added"], "updated": result["updated"],
-                    "errors": []})
+                    "ignored_columns": result["ignored_columns"], "errors": []})
 
 
 @bp.post("/schools/<school_code>/photos")
@@ -60,7 +59,7 @@ def import_course_plans(school_code: str):
     access.school_for_change(school_code)
     with saved_upload(SPREADSHEETS) as (path, filename):
         result = rpc().grading.import_course_plans(school_code, path, filename, access.actor())
-    return jsonify({"imported": result["imported"], "errors": []})
+    return jsonify({"imported": result["imported"], "ignored_columns": result["ignored_columns"], "errors": []})
 
 
 @bp.post("/schools/<school_code>/grades")
@@ -84,4 +83,4 @@ def import_grades(school_code: str):
     with saved_upload(SPREADSHEETS) as (path, filename):
         result = rpc().grading.import_grades(school_code, path, filename, access.actor(), course,
                                              int(term) if term else None)
-    return jsonify({"imported": result["imported"], "errors": []})
+    return jsonify({"imported": result["imported"], "ignored_columns": result["ignored_columns"], "errors": []})

@@ -22,6 +22,11 @@ def text(raw: object) -> str:
     return unicodedata.normalize("NFKC", str(raw)).strip()
 
 
+def code(raw: object) -> str:
+    """A code or number typed as text (学号, 专业代码, a score): NFKC, every space removed."""
+    return "".join(text(raw).split())
+
+
 def name(raw: object) -> str:
     value = "".join(text(raw).split())
     if not value:
@@ -33,6 +38,13 @@ def name(raw: object) -> str:
 
 def required(raw: object) -> str:
     value = text(raw)
+    if not value:
+        raise CellError("不能为空")
+    return value
+
+
+def required_code(raw: object) -> str:
+    value = code(raw)
     if not value:
         raise CellError("不能为空")
     return value
@@ -54,7 +66,7 @@ def choice(raw: object, choices: tuple[str, ...], synonyms: dict[str, str] | Non
     return value
 
 
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00)?)?$")
 _MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -67,6 +79,8 @@ def date(raw: object) -> dt.date:
     if isinstance(raw, (int, float)) and 1 < raw < 80000:  # an Excel serial date stored as a number
         return EXCEL_EPOCH + dt.timedelta(days=int(raw))
     value = text(raw)
+    if re.fullmatch(r"\d{5}(\.0+)?", value):  # an Excel serial saved as text (a CSV of a date cell)
+        return date(float(value))
     if re.fullmatch(r"\d{8}", value):
         value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
     match = _DATE_RE.match(value)
@@ -92,7 +106,7 @@ def year_month(raw: object) -> str:
 
 
 def integer(raw: object, low: int, high: int, what: str) -> int:
-    value = text(raw)
+    value = code(raw)
     try:
         number = float(value)
     except ValueError:

@@ -7,6 +7,9 @@ import unicodedata
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$")  # 6.10502E+17, as Excel shows or saves a long number
+DIGITS_LOST = ("身份证号被Excel存成了数字（如6.10502E+17），末几位已经丢失、无法恢复：请把该列设为“文本”格式后"
+               "重新输入这些身份证号，或使用系统提供的导入模板（该列已是文本格式）")
 
 
 class IdNumberError(ValueError):
@@ -19,8 +22,8 @@ def normalise(raw: object) -> str:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "")
-    return text.upper()
+    text = unicodedata.normalize("NFKC", str(raw))
+    return "".join(text.split()).upper()
 
 
 def check_char(first17: str) -> str:
@@ -40,8 +43,13 @@ def gender(number: str) -> str:
 def validate(raw: object, today: dt.date | None = None) -> str:
     """Return the normalised number, or raise IdNumberError with the reason in Chinese."""
     if isinstance(raw, float) and raw >= 1e15:
-        raise IdNumberError("身份证号被Excel存成了数字，末几位已经丢失：请把该列设为“文本”格式后重新输入")
-    return _validated(normalise(raw), today or dt.date.today())
+        raise IdNumberError(DIGITS_LOST)
+    if isinstance(raw, int) and raw >= 10**15 and int(float(raw)) == raw:
+        raise IdNumberError(DIGITS_LOST)  # a whole number cell read as int (.xls): a double, rounded
+    number = normalise(raw)
+    if _SCIENTIFIC.match(number) or (number.endswith(".0") and len(number) > 17 and number[:-2].isdigit()):
+        raise IdNumberError(DIGITS_LOST)
+    return _validated(number, today or dt.date.today())
 
 
 @functools.lru_cache(maxsize=65536)  # a grade sheet repeats each student's number ~46 times

@@ -1,16 +1,21 @@
-"""Reading the spreadsheets clerks upload: .xlsx (python-calamine, fast) and UTF-8 .csv.
+"""Reading the spreadsheets clerks upload: Excel (.xlsx, .xlsm, .xls), WPS (.et, .ett), .ods and .csv.
 
-Data is read from the first sheet that has a row holding every expected header; rows above it
-(a merged title, notes) are skipped, columns are matched by name in any order, extra columns are
-ignored and empty rows are dropped. Row numbers are the sheet's own, as the clerk sees them.
+A file is judged by its content, not its name: a zip holding a workbook is .xlsx/.xlsm (or .ods by
+its mimetype member), the OLE2 signature is an Excel 97–2003 (or WPS) workbook, and text is CSV in
+UTF-8 (with or without a BOM) or GB18030/GBK, detected from a sample. Workbooks are read by
+python-calamine; a large .xlsx streams through openpyxl's read-only mode instead.
+
+Data is read from the first sheet (visible sheets before hidden ones) that has a row holding every
+expected header; rows above it (a merged title, notes) are skipped, columns are matched by name in
+any order, extra columns are ignored (and named in `Table.ignored`) and empty rows are dropped.
+Row numbers are the sheet's own, as the clerk sees them.
 """
 import csv
-import io
 import os
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import openpyxl
 import python_calamine
@@ -19,6 +24,11 @@ from services.common.errors import InvalidRows
 
 HEADER_SEARCH_ROWS = 10
 STREAM_ABOVE_BYTES = 8 * 1024 * 1024  # calamine holds a whole sheet: ~40 bytes a cell
+SAMPLE_BYTES = 65536
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+ACCEPTED = ".xlsx、.xlsm、.xls、.et、.ett、.ods、.csv"
+_BRACKETS = str.maketrans({"【": "[", "】": "]", "〔": "(", "〕": ")", "（": "(", "）": ")"})
 
 
 @dataclass
@@ -27,19 +37,23 @@ class Table:
     header_row: int
     columns: dict[str, int]  # header → index in the row
     rows: Iterator[tuple[int, list]]  # (sheet row number, cell values), empty rows left out
+    ignored: list[str] = field(default_factory=list)  # headers of columns the import does not use
 
 
 def clean_header(value: object) -> str:
-    text = unicodedata.normalize("NFKC", str(value or ""))
-    return "".join(text.split()).lstrip("*")
+    """A header cell as written in the template: NFKC (full-width letters, digits and brackets to
+    half-width), without spaces or line breaks and without a leading or trailing "*" (required mark)."""
+    text = unicodedata.normalize("NFKC", str(value if value is not None else "")).translate(_BRACKETS)
+    return "".join(text.split()).strip("*")
 
 
 def unusable(message: str, filename: str) -> InvalidRows:
     return InvalidRows(f"文件“{filename}”无法导入：{message}", [{"row": None, "column": None, "message": message}])
 
 
-def _find_header(rows: Iterator[list], expected: list[str],
-                 optional: tuple[str, ...] = ()) -> tuple[int, dict[str, int], list[str]] | None:
+def _find_header(rows: Iterator[list], expected: list[str], optional: tuple[str, ...] = ()
+                 ) -> tuple[int, dict[str, int], list[str], list[str]] | None:
+    """(header row, positions, missing headers, ignored headers) of the best header row in the first rows."""
     best_missing: list[str] = list(expected)
     wanted = set(expected) | set(optional)
     for number, cells in enumerate(rows, start=1):
@@ -52,10 +66,11 @@ def _find_header(rows: Iterator[list], expected: list[str],
                 positions[header] = index
         missing = [h for h in expected if h not in positions]
         if not missing:
-            return number, positions, []
+            ignored = [h for i, h in enumerate(headers) if h and positions.get(h) != i]
+            return number, positions, [], list(dict.fromkeys(ignored))
         if len(missing) < len(best_missing):
             best_missing = missing
-    return None if best_missing == expected else (0, {}, best_missing)
+    return None if best_missing == expected else (0, {}, best_missing, [])
 
 
 def _data_rows(rows: Iterator[list], start: int) -> Iterator[tuple[int, list]]:
@@ -83,41 +98,81 @@ class _StreamingSheet:
             expected += 1
 
 
-def _xlsx_sheets(path: str):
-    """Small files are read whole by calamine (fast); large ones stream through openpyxl's
-    read-only mode, which holds one row at a time."""
+def detect(path: str, filename: str) -> str:
+    """What the file holds, by its content: "xlsx" (also .xlsm), "xlsb", "ods", "xls" (also WPS
+    .et/.ett) or "csv"; raises InvalidRows saying what it is otherwise."""
+    with open(path, "rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    if head.startswith(OLE2_MAGIC):
+        return "xls"
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+                if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
+                    return "ods"
+        except (zipfile.BadZipFile, OSError, KeyError):
+            raise unusable("文件已损坏，无法读取：请在Excel或WPS中重新保存后再导入", filename) from None
+        if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+            return "xlsx"  # also .xlsm
+        if "[Content_Types].xml" in names and "xl/workbook.bin" in names:
+            return "xlsb"
+        raise unusable(f"这是压缩包(zip)，不是表格文件，无法读取。可导入的格式：{ACCEPTED}", filename)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 ("Unicode 文本"): refused by its encoding
+        return "csv"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
+        raise unusable("这是网页(HTML/XML)格式的文件，只是扩展名为表格：请在Excel或WPS中打开，"
+                       "“另存为”Excel工作簿(.xlsx)后再导入", filename)
+    if b"\x00" not in head and head.strip():
+        return "csv"
+    raise _not_a_table(filename)
+
+
+def _not_a_table(filename: str) -> InvalidRows:
+    return unusable(f"文件内容不是Excel、WPS或OpenDocument表格，也不是CSV（可导入：{ACCEPTED}）。文件可能已损坏，"
+                    "或只是改了扩展名：请在Excel或WPS中打开，“另存为”Excel工作簿(.xlsx)后再导入", filename)
+
+
+def _workbook_sheets(path: str, kind: str):
+    """(name, sheet) of every sheet, visible ones first. Small files are read whole by calamine
+    (fast); a large .xlsx streams through openpyxl's read-only mode, which holds one row at a time."""
     try:
-        if os.path.getsize(path) > STREAM_ABOVE_BYTES:
+        if kind == "xlsx" and os.path.getsize(path) > STREAM_ABOVE_BYTES:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            return [(sheet.title, _StreamingSheet(sheet)) for sheet in book.worksheets]
-        book = python_calamine.CalamineWorkbook.from_path(path)
+            sheets = [(s.sheet_state == "visible", s.title, _StreamingSheet(s)) for s in book.worksheets]
+        else:
+            book = python_calamine.CalamineWorkbook.from_path(path)
+            sheets = [(m.visible == python_calamine.SheetVisibleEnum.Visible, m.name, book.get_sheet_by_name(m.name))
+                      for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
     except Exception:
         return None
-    return [(name, book.get_sheet_by_name(name)) for name in book.sheet_names]
+    return [(name, sheet) for visible, name, sheet in sorted(sheets, key=lambda s: not s[0])]
 
 
 def open_table(path: str, filename: str, expected: list[str], optional: tuple[str, ...] = ()) -> Table:
     """The data table of an uploaded file; raises InvalidRows (422) if the file cannot be used.
     `optional` headers are mapped when present."""
-    lower = filename.lower()
-    if lower.endswith(".csv"):
+    kind = detect(path, filename)
+    if kind == "csv" and not filename.lower().endswith((".csv", ".txt")):
+        try:  # text under a workbook's name: some systems export CSV as .xls
+            return _open_csv(path, filename, expected, optional)
+        except InvalidRows:
+            raise _not_a_table(filename) from None
+    if kind == "csv":
         return _open_csv(path, filename, expected, optional)
-    if not zipfile.is_zipfile(path):
-        if lower.endswith(".xls"):
-            raise unusable("这是旧版Excel(.xls)文件，请在Excel中“另存为”.xlsx格式后再导入", filename)
-        raise unusable("不是Excel(.xlsx)或CSV文件，请使用系统提供的模板", filename)
-    sheets = _xlsx_sheets(path)
+    sheets = _workbook_sheets(path, kind)
     if sheets is None:
-        raise unusable("Excel文件已损坏或无法读取，请重新保存后再导入", filename)
+        raise unusable("表格文件已损坏或无法读取，请在Excel或WPS中重新保存后再导入", filename)
     closest: list[str] | None = None
     for name, sheet in sheets:
         found = _find_header(iter(sheet.iter_rows()), expected, optional)
         if found and not found[2]:
-            header_row, columns, _ = found
+            header_row, columns, _, ignored = found
             rows = sheet.iter_rows()
             for _ in range(header_row):
                 next(rows)
-            return Table(name, header_row, columns, _data_rows(rows, header_row + 1))
+            return Table(name, header_row, columns, _data_rows(rows, header_row + 1), ignored)
         if found and (closest is None or len(found[2]) < len(closest)):
             closest = found[2]
     raise _missing_headers(filename, expected, closest)
@@ -129,29 +184,60 @@ def _missing_headers(filename: str, expected: list[str], missing: list[str] | No
     return unusable(f"找不到表头。第一行应为：{'、'.join(expected)}（可下载模板对照）", filename)
 
 
+def csv_encoding(sample: bytes) -> str | None:
+    """UTF-8 (a BOM dropped) or GB18030 (which covers GBK), judged on the file's first bytes;
+    None for neither. A character cut at the end of the sample does not count against it."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            sample.decode(encoding)
+            return encoding
+        except UnicodeDecodeError as err:
+            cut = err.end == len(sample) and ("end of data" in err.reason or "incomplete" in err.reason)
+            if len(sample) == SAMPLE_BYTES and cut:
+                return encoding
+    return None
+
+
+def _delimiter(sample: str) -> str:
+    """A comma, or a tab or semicolon where the first lines hold those instead."""
+    lines = [line for line in sample.splitlines()[:HEADER_SEARCH_ROWS + 1] if line.strip()]
+    counts = {d: sum(line.count(d) for line in lines) for d in (",", "\t", ";")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
 def _open_csv(path: str, filename: str, expected: list[str], optional: tuple[str, ...]) -> Table:
-    raw = open(path, "rb")
-    head = raw.read(65536)
-    raw.seek(0)
-    try:
-        head.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        if err.start < len(head) - 4:  # not merely a character cut at the end of the sample
-            raise unusable("CSV文件不是UTF-8编码：请在Excel中“另存为”→“CSV UTF-8(逗号分隔)”", filename) from None
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-    found = _find_header(csv.reader(text), expected, optional)
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    encoding = csv_encoding(sample)
+    if encoding is None:
+        raise unusable("CSV文件的编码无法识别（既不是UTF-8，也不是GBK/GB18030）：请在Excel或WPS中打开，"
+                       "“另存为”Excel工作簿(.xlsx)或“CSV UTF-8(逗号分隔)”后再导入", filename)
+    delimiter = _delimiter(sample.decode(encoding, errors="ignore"))
+
+    def reader() -> Iterator[list]:
+        with open(path, encoding=encoding, newline="") as text:
+            lines = csv.reader(text, delimiter=delimiter)
+            try:
+                yield from lines
+            except UnicodeDecodeError:
+                shown = "UTF-8" if encoding.startswith("utf") else "GBK/GB18030"
+                raise unusable(f"第{lines.line_num + 1}行附近的文字不是{shown}编码，全文编码须一致：请在Excel或WPS中"
+                               "打开，“另存为”Excel工作簿(.xlsx)后再导入", filename) from None
+
+    found = _find_header(reader(), expected, optional)
     if not found or found[2]:
         raise _missing_headers(filename, expected, found[2] if found else None)
-    header_row, columns, _ = found
-    text.seek(0)
-    reader = csv.reader(text)
+    header_row, columns, _, ignored = found
+    rows = reader()
     for _ in range(header_row):
-        next(reader)
-    return Table("csv", header_row, columns, _data_rows(reader, header_row + 1))
-
+        next(rows)
+    return Table("csv", header_row, columns, _data_rows(rows, header_row + 1), ignored)
 
 
 def records(table: Table) -> Iterator[tuple[int, dict[str, object]]]:
     """Each data row as (row number, {header: value})."""
     for number, cells in table.rows:
         yield number, {h: (cells[i] if i < len(cells) else None) for h, i in table.columns.items()}
+

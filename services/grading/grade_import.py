@@ -7,7 +7,7 @@ the checks that need the registry and the plan (unknown student, name, course ou
 duplicates) then run as a few set-based queries, so memory stays flat however large the file.
 """
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -60,13 +60,14 @@ class GradeRows:
     rows: Iterable[tuple[int, list | dict]]
     columns: dict[str, int] | None = None
     defaults: dict[str, object] | None = None
+    ignored: list[str] = field(default_factory=list)  # headers of the file's columns not imported
 
 
 def read_file(path: str, filename: str, course: str | None, term: int | None) -> GradeRows:
     """The rows of a grade file; a sheet per class and course takes `course` and `term` from the upload."""
     table = open_table(path, filename, CLASS_SHEET if course else LONG_SHEET, OPTIONAL)
     defaults = {"课程名称": course, "学期": term} if course else None
-    return GradeRows(table.rows, table.columns, defaults)
+    return GradeRows(table.rows, table.columns, defaults, table.ignored)
 
 
 def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> int:

@@ -17,17 +17,21 @@ CONDUCT_CATEGORY = "思政类"
 
 
 def hours(raw: object) -> float:
-    value = cells.text(raw)
+    """学时 0–10000; a blank cell is 0. Only 操行 may have 0 (checked by the row: see `parse`)."""
+    value = cells.code(raw)
+    if not value:
+        return 0.0
     try:
         number = float(value)
     except ValueError:
         raise cells.CellError(f"学时应为正数，不能是“{value}”") from None
-    if not 0 < number <= 10000:
+    if not 0 <= number <= 10000:
         raise cells.CellError(f"学时应为正数，不能是“{value}”")
     return number
 
 
-def parse(path: str, filename: str, known_majors: set[str]) -> list[dict]:
+def parse(path: str, filename: str, known_majors: set[str]) -> tuple[list[dict], list[str]]:
+    """The plan rows of the file and the headers of the columns it ignored; InvalidRows on any error."""
     table = open_table(path, filename, columns.headers("course-plans"))
     errors = RowErrors(filename)
     reader = RowReader(errors)
@@ -36,7 +40,7 @@ def parse(path: str, filename: str, known_majors: set[str]) -> list[dict]:
     for number, row in records(table):
         reader.start(number, row)
         rec = {
-            "major_code": reader.get("专业代码", cells.required),
+            "major_code": reader.get("专业代码", cells.required_code),
             "cohort": reader.get("入学年级", cells.integer, 2000, 2100, "入学年级"),
             "course": reader.get("课程名称", cells.required),
             "category": reader.get("课程类别", cells.choice, vocab.COURSE_CATEGORIES, vocab.COURSE_CATEGORY_SYNONYMS),
@@ -45,6 +49,9 @@ def parse(path: str, filename: str, known_majors: set[str]) -> list[dict]:
         }
         if rec["major_code"] and rec["major_code"] not in known_majors:
             reader.fail("专业代码", f"专业代码“{rec['major_code']}”不在本校学籍中，请核对，或先导入该专业的学籍")
+        if rec["hours"] == 0 and rec["course"] and rec["course"] != vocab.CONDUCT_COURSE:
+            shown = f"“{cells.text(row.get('学时'))}”" if cells.text(row.get("学时")) else "空"
+            reader.fail("学时", f"学时应为正数，不能是{shown}：只有“{vocab.CONDUCT_COURSE}”课的学时可以为0或留空")
         if rec["course"] == vocab.CONDUCT_COURSE and rec["category"] and rec["category"] != CONDUCT_CATEGORY:
             reader.fail("课程类别", f"“{vocab.CONDUCT_COURSE}”课的类别应为“{CONDUCT_CATEGORY}”")
         key = (rec["major_code"], rec["cohort"], rec["course"], rec["term"])
@@ -59,7 +66,7 @@ def parse(path: str, filename: str, known_majors: set[str]) -> list[dict]:
     if not errors:
         check_conduct(result, errors)
     errors.raise_if_any()
-    return result
+    return result, table.ignored
 
 
 def check_conduct(rows: list[dict], errors: RowErrors) -> None:

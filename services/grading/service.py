@@ -27,17 +27,18 @@ class GradingService(HealthMixin):
     @rpc
     def import_course_plans(self, school_code: str, path: str, filename: str, actor: dict) -> dict:
         """A course plan file: checked whole, then replaces the plans of the majors and cohorts it holds."""
-        rows = plans.parse(path, filename, set(self.roster.major_codes(school_code)))
+        rows, ignored = plans.parse(path, filename, set(self.roster.major_codes(school_code)))
         with self.db.transaction() as session:
             count = plans.store(session, school_code, rows)
             self._log(session, school_code, "course-plans", filename, actor, count)
-        return {"imported": count}
+        return {"imported": count, "ignored_columns": ignored}
 
     @rpc
     def import_grades(self, school_code: str, path: str, filename: str, actor: dict,
                       course: str | None = None, term: int | None = None) -> dict:
         """A grade sheet: the school's long sheet, or one class and course (`course`, `term`)."""
-        return self._import_grades(school_code, grade_import.read_file(path, filename, course, term), filename, actor)
+        rows = grade_import.read_file(path, filename, course, term)
+        return {**self._import_grades(school_code, rows, filename, actor), "ignored_columns": rows.ignored}
 
     @rpc
     def import_grade_records(self, school_code: str, records: list[dict], actor: dict) -> dict:

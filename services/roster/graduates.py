@@ -22,9 +22,10 @@ def _reason(parser, raw, *args) -> tuple[object, str | None]:
         return None, str(err)
 
 
-def read(path: str, filename: str) -> list[dict]:
+def read(path: str, filename: str) -> tuple[list[dict], list[str]]:
     """The list's rows in file order, each with its own-data reasons (`reasons`, to which matching
-    adds; `list_reasons` keeps these alone, as only a new list can fix them)."""
+    adds; `list_reasons` keeps these alone, as only a new list can fix them), and the headers of the
+    file's columns that were ignored."""
     table = open_table(path, filename, columns.headers("graduates"))
     col = table.columns
     rows, seen = [], {}
@@ -59,7 +60,7 @@ def read(path: str, filename: str) -> list[dict]:
         })
     if not rows:
         raise unusable("名单中没有学生（表头下面没有数据行）", filename)
-    return rows
+    return rows, table.ignored
 
 
 def valid_ids(rows: list[dict]) -> list[str]:

@@ -22,7 +22,7 @@ def schooling_years(raw: object) -> int:
 
 
 def major_code(raw: object) -> str:
-    value = cells.text(raw)
+    value = cells.code(raw)
     if not MAJOR_CODE_RE.match(value):
         raise cells.CellError(f"专业代码“{value}”应为4-6位数字")
     return value
@@ -38,8 +38,9 @@ def check_identity(reader: RowReader, number: str | None, gender: str | None, bo
         reader.fail("出生日期", f"出生日期{born:%Y-%m-%d}与身份证号中的{idnumber.birth_date(number):%Y-%m-%d}不一致")
 
 
-def parse(path: str, filename: str) -> list[dict]:
-    """Every student of the file, or InvalidRows with each problem by row and column."""
+def parse(path: str, filename: str) -> tuple[list[dict], list[str]]:
+    """Every student of the file and the headers of the columns it ignored, or InvalidRows with each
+    problem by row and column."""
     table = open_table(path, filename, columns.headers("students"))
     errors = RowErrors(filename)
     reader = RowReader(errors, table.columns)
@@ -49,7 +50,7 @@ def parse(path: str, filename: str) -> list[dict]:
     for number, row in table.rows:
         reader.start(number, row)
         rec = {
-            "student_no": reader.get("学号", cells.required),
+            "student_no": reader.get("学号", cells.required_code),
             "name": reader.get("姓名", cells.name),
             "gender": reader.get("性别", cells.choice, vocab.GENDERS, vocab.GENDER_SYNONYMS),
             "id_number": reader.get("身份证号", cells.id_number),
@@ -80,7 +81,7 @@ def parse(path: str, filename: str) -> list[dict]:
     if not records and not errors:
         raise unusable("文件中没有学生数据（表头下面没有数据行）", filename)
     errors.raise_if_any()
-    return records
+    return records, table.ignored
 
 
 STUDENT_COLUMNS = ("school_code", "id_number", "student_no", "name", "gender", "birth_date", "political_status",

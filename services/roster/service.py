@@ -29,9 +29,9 @@ class RosterService(HealthMixin):
     @rpc
     def import_students(self, school_code: str, path: str, filename: str, actor: dict) -> dict:
         """Registry import: all rows checked first; then added or updated together, or nothing."""
-        records = registry.parse(path, filename)
+        records, ignored = registry.parse(path, filename)
         with self.db.transaction() as session:
-            result = registry.store(session, school_code, records)
+            result = {**registry.store(session, school_code, records), "ignored_columns": ignored}
             session.execute(imports.insert().values(
                 school_code=school_code, kind="students", filename=filename, username=actor["username"],
                 rows=result["imported"], details=result))
@@ -61,7 +61,7 @@ class RosterService(HealthMixin):
     @rpc
     def create_review(self, request: dict, path: str) -> dict:
         """Read the graduate list, match it against the registry, and open the review with it."""
-        rows = graduates.read(path, request["filename"])
+        rows, ignored = graduates.read(path, request["filename"])
         with self.db.transaction() as session:
             graduates.match_registry(session, request["school_code"], rows)
         certified = graduates.mark_certified(rows, self.numbering.holders(graduates.valid_ids(rows)))
@@ -70,7 +70,7 @@ class RosterService(HealthMixin):
             session.execute(imports.insert().values(
                 school_code=request["school_code"], kind="graduates", filename=request["filename"],
                 username=request["actor"]["username"], rows=len(rows), details=opened))
-        return {**opened, "already_certified": certified}
+        return {**opened, "already_certified": certified, "ignored_columns": ignored}
 
     @rpc
     def reverify_review(self, review_id: str, scope: str, actor: dict) -> dict:

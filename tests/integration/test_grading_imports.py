@@ -32,7 +32,13 @@ def without_conduct_term(term: int) -> list[dict]:
     return [r for r in plan_rows(cohort=2024) if not (r["课程名称"] == "操行" and r["学期"] == str(term))]
 
 
+def conduct_hours(value: str, course: str = "操行") -> list[dict]:
+    return [dict(r, 学时=value) if r["课程名称"] == course else r for r in plan_rows(cohort=2024)]
+
+
 PLAN_CASES = [
+    ("0 hours for a taught course", conduct_hours("0", course="体育与健康"), (None, "学时", "只有“操行”课")),
+    ("blank hours for a taught course", conduct_hours("", course="体育与健康"), (None, "学时", "不能是空")),
     ("conduct missing in a term", without_conduct_term(3), (None, "课程名称", "缺少第3学期的“操行”课")),
     ("unknown major", [dict(r, 专业代码="999999") for r in plan_rows(cohort=2024)], (2, "专业代码", "不在本校学籍中")),
     ("unknown category", [dict(r, 课程类别="选修课") if i == 0 else r for i, r in enumerate(plan_rows(cohort=2024))],
@@ -52,6 +58,18 @@ def test_bad_course_plans_are_refused(client, manager, engine, case, rows, expec
     assert any((row is None or e["row"] == row) and e["column"] == column and fragment in e["message"]
                for e in r.get_json()["errors"]), r.get_json()
     assert table_digest(engine, "grading.course_plans") == before
+
+
+@pytest.mark.parametrize("hours", ["0", "", "０"], ids=["zero", "blank", "full-width-zero"])
+def test_conduct_may_have_0_or_blank_hours(client, manager, engine, hours):
+    r = upload(client, PLAN_URL, manager, xlsx(conduct_hours(hours)), "课程设置.xlsx")
+    assert r.status_code == 200, r.get_json()
+    import sqlalchemy as sa
+    with engine.connect() as conn:
+        stored = dict(conn.execute(sa.text(
+            "SELECT course, max(hours)::float8 FROM grading.course_plans WHERE school_code = :s AND cohort = 2024 "
+            "GROUP BY course"), {"s": SCHOOL}).all())
+    assert stored["操行"] == 0.0 and stored["体育与健康"] == 36.0
 
 
 def grade_case(student_index: int, **changes):
@@ -97,13 +115,13 @@ def stored_grade(engine, id_number, course, term):
 def test_three_ways_to_import_grades(client, manager, students, engine):
     first, second, third = students
     r = upload(client, GRADES_URL, manager, xlsx(grade_rows(first)), "全校成绩.xlsx")
-    assert r.get_json() == {"imported": 14, "errors": []}
+    assert r.get_json() == {"imported": 14, "ignored_columns": [], "errors": []}
 
     # one sheet per class and course: course and term come with the upload
     sheet = [{"身份证号": s["身份证号"], "姓名": s["姓名"], "成绩": "58", "补考成绩": "66"} for s in (first, second)]
     r = upload(client, GRADES_URL, manager, xlsx(sheet), "计算机1班-体育与健康-第2学期.xlsx",
                course="体育与健康", term="2")
-    assert r.get_json() == {"imported": 2, "errors": []}
+    assert r.get_json() == {"imported": 2, "ignored_columns": [], "errors": []}
     assert [float(x) if x is not None else None for x in stored_grade(engine, first["身份证号"], "体育与健康", 2)] \
         == [58.0, None, 66.0]  # replaced the long sheet's 85
 

@@ -68,7 +68,7 @@ def test_every_problem_is_listed_not_only_the_first(client, manager):
     (b"this is not a workbook", "学籍.xlsx", "不是Excel"),
     (xlsx([{"姓名": "张三", "性别": "男"}]), "学籍.xlsx", "找不到表头"),
     (xlsx([], headers=list(student_row(1))), "学籍.xlsx", "没有学生数据"),
-    ("学号,姓名\n1,张三\n".encode("gbk"), "学籍.csv", "UTF-8"),
+    ("学号,姓名\n1,张三\n".encode("utf-16"), "学籍.csv", "既不是UTF-8，也不是GBK"),
 ])
 def test_unusable_files_are_refused(client, manager, engine, content, filename, fragment):
     before = table_digest(engine, *TABLES)
@@ -112,11 +112,11 @@ def test_what_clerks_produce_is_accepted(client, manager, engine):
 def test_csv_with_bom_adds_then_updates(client, manager, engine):
     data = rows(count=3, start=201)
     r = upload(client, URL, manager, csv_bytes(data), "学籍.csv")
-    assert r.get_json() == {"imported": 3, "added": 3, "updated": 0, "errors": []}
+    assert r.get_json() == {"imported": 3, "added": 3, "updated": 0, "ignored_columns": [], "errors": []}
     data[0]["班级"] = "2023级计算机2班"
     data[1]["学籍状态"] = "休学"
     r = upload(client, URL, manager, csv_bytes(data, bom=False), "学籍.csv")
-    assert r.get_json() == {"imported": 3, "added": 0, "updated": 3, "errors": []}
+    assert r.get_json() == {"imported": 3, "added": 0, "updated": 3, "ignored_columns": [], "errors": []}
     stored = students_of_s1(engine)
     assert stored[data[0]["身份证号"]].class_name == "2023级计算机2班"
     assert stored[data[1]["身份证号"]].status == "休学"

@@ -197,6 +197,10 @@ def item(name, category="公共基础课", hours=1.0, term=1):
     pytest.param([(item("语文", hours=0), 70.0), (item("数学", hours=0), 75.0)],
                  {"categories": {"公共基础课": 72.5}, "overall": 72.5, "overall_grade": "中等",
                   "conduct_grade": "", "internship_grade": ""}, id="zero-hours-plain-mean"),
+    pytest.param([(item("语文", hours=2), 90.0), (item("操行", "思政类", hours=0), 65.0),
+                  (item("操行", "思政类", hours=0, term=2), 69.0)],
+                 {"categories": {"公共基础课": 90.0}, "overall": 90.0, "overall_grade": "优秀",
+                  "conduct_grade": "及格", "internship_grade": ""}, id="conduct-with-0-hours-apart"),
     pytest.param([], {"categories": {}, "overall": None, "overall_grade": "", "conduct_grade": "",
                       "internship_grade": ""}, id="nothing-counted"),
 ])

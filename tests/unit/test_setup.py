@@ -37,7 +37,7 @@ def run_as_nobody(bin_dir: str, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("mode, packages", [
     ("demo", "fonts-wqy-zenhei cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf"),
     ("test", "fonts-wqy-zenhei cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf chromium "
-             "chromium-driver poppler-utils"),
+             "chromium-driver poppler-utils libreoffice-calc-nogui"),
 ])
 def test_without_root_it_stops_at_once_with_one_line(bin_dir, mode, packages):
     done = run_as_nobody(bin_dir, mode)
