@@ -71,6 +71,13 @@ def audit_listed_again(review_id: str, school_code: str, filename: str, rows: li
             "rows": [{"row": r["row"], "id_number": mask(r["id_number"]), "holds": r["number"]} for r in rows]})
 
 
+def masked(review: dict) -> dict:
+    """The review with its unqualified rows' ID numbers masked, as every list this API returns."""
+    for row in review["unqualified"]:
+        row["id_number"] = mask(row["id_number"])
+    return review
+
+
 def review_for_viewer(review_id: str, with_actions: bool = False) -> dict:
     review = rpc().review.get_review(review_id, access.actor() if with_actions else None)
     access.require_visible_school(review["school_code"])
@@ -82,10 +89,7 @@ def review_for_viewer(review_id: str, with_actions: bool = False) -> dict:
 def get_review(review_id: str):
     """A review: state, verification progress, qualified count, unqualified rows with reasons, history,
     and what the caller may do now (`actions`) or may do once unfinished work is done (`blocked`)."""
-    review = review_for_viewer(review_id, with_actions=True)
-    for row in review["unqualified"]:
-        row["id_number"] = mask(row["id_number"])
-    return jsonify(review)
+    return jsonify(masked(review_for_viewer(review_id, with_actions=True)))
 
 
 @bp.get("/reviews/<review_id>/majors/<major_code>")
@@ -128,10 +132,7 @@ def reveal_id_number(review_id: str, row: int):
 
 def act(review_id: str, action: str, **kwargs):
     review_for_viewer(review_id)
-    review = rpc().review.act(review_id, action, access.actor(), **kwargs)
-    for row in review["unqualified"]:
-        row["id_number"] = mask(row["id_number"])
-    return jsonify(review)
+    return jsonify(masked(rpc().review.act(review_id, action, access.actor(), **kwargs)))
 
 
 @bp.post("/reviews/<review_id>/reverify")
@@ -144,10 +145,7 @@ def reverify(review_id: str):
     review_for_viewer(review_id)
     done = rpc().roster.reverify_review(review_id, scope, access.actor())
     audit_listed_again(review_id, done["school_code"], "重新核验", done["already_certified"])
-    review = review_for_viewer(review_id, with_actions=True)
-    for row in review["unqualified"]:
-        row["id_number"] = mask(row["id_number"])
-    return jsonify(review), 202
+    return jsonify(masked(review_for_viewer(review_id, with_actions=True))), 202
 
 
 @bp.post("/reviews/<review_id>/majors/<major_code>/approve")
