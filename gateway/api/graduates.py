@@ -4,18 +4,11 @@ from flask import Blueprint, current_app, jsonify, request
 
 from gateway import access
 from gateway.auth import login_required
-from gateway.roles import (
-    BUREAU_REVIEWER,
-    ORG_ADMIN,
-    PROVINCE_ADMIN,
-    PROVINCE_REVIEWER,
-    SCHOOL_GRADUATION_MANAGER,
-)
+from gateway.roles import SEARCH_ROLES
 from services.common.idnumber import mask
 
 bp = Blueprint("graduates", __name__, url_prefix="/api/v1")
 
-SEARCH_ROLES = (BUREAU_REVIEWER, PROVINCE_REVIEWER, ORG_ADMIN, PROVINCE_ADMIN, SCHOOL_GRADUATION_MANAGER)
 
 
 def rpc():

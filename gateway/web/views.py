@@ -21,6 +21,8 @@ from gateway.roles import (
     PROVINCE_REVIEWER,
     ROLE_NAMES,
     SCHOOL_GRADUATION_MANAGER,
+    SEARCH_ROLES,
+    SEASON_ROLES,
 )
 from services.common.errors import BadInput, ServiceError
 
@@ -45,10 +47,9 @@ def inject_user():
             "is_school_manager": has_role(SCHOOL_GRADUATION_MANAGER) and bool(org) and org["kind"] == "school",
             "is_reviewer": has_role(*REVIEWER_ROLES), "is_admin": has_role(*ADMIN_ROLES),
             "is_province_admin": has_role(PROVINCE_ADMIN),
-            "sees_season": has_role(BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN, ORG_ADMIN)
+            "sees_season": has_role(*SEASON_ROLES)
             and bool(org) and org["kind"] != "school",
-            "finds_graduates": has_role(BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN, ORG_ADMIN,
-                                        SCHOOL_GRADUATION_MANAGER)}
+            "finds_graduates": has_role(*SEARCH_ROLES)}
 
 
 def page(view: Callable) -> Callable:
@@ -212,14 +213,14 @@ def page_for(*roles: str) -> Callable:
 
 
 @bp.get("/season")
-@page_for(BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN, ORG_ADMIN)
+@page_for(*SEASON_ROLES)
 def season():
     """毕业季总览: every school of the subtree with its review's state, counts and deadlines; totals."""
     return render_template("season.html", this_year=dt.date.today().year)
 
 
 @bp.get("/graduates")
-@page_for(BUREAU_REVIEWER, PROVINCE_REVIEWER, PROVINCE_ADMIN, ORG_ADMIN, SCHOOL_GRADUATION_MANAGER)
+@page_for(*SEARCH_ROLES)
 def graduates():
     """查找毕业生: by name or ID number across the subtree, with the review and certificate."""
     return render_template("graduates.html")
