@@ -3,6 +3,7 @@ from flask import Flask
 
 from gateway import errors
 from gateway.api import accounts as accounts_api
+from gateway.api import annotated as annotated_api
 from gateway.api import audit_log as audit_log_api
 from gateway.api import certificates as certificates_api
 from gateway.api import documents as documents_api
@@ -61,5 +62,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(print_sites_api.bp)
     app.register_blueprint(season_api.bp)
     app.register_blueprint(graduates_api.bp)
+    app.register_blueprint(annotated_api.bp)
     app.register_blueprint(web_views.bp)
     return app

@@ -32,6 +32,8 @@ def register(app: Flask) -> None:
         if isinstance(exc, InvalidRows):  # imports also answer in their own shape: imported, errors
             body = response.get_json()
             body.update(imported=0, errors=exc.details)
+            if getattr(exc, "annotated_file", None):
+                body["annotated_file"] = exc.annotated_file
             response = jsonify(body)
         return response, status
 

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from flask import request
 from werkzeug.utils import secure_filename
 
-from services.common.errors import BadInput
+from gateway import annotated_files
+from services.common.errors import BadInput, InvalidRows
 from services.common.settings import setting
 
 # Spreadsheet imports: Excel, WPS (.et/.ett hold an Excel format), OpenDocument and CSV. The name is a
@@ -18,7 +19,8 @@ SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods", ".csv")
 
 @contextmanager
 def saved_upload(allowed: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """(path, original filename) of the request's `file`, removed again when the call is done."""
+    """(path, original filename) of the request's `file`, removed again when the call is done. A
+    spreadsheet refused for its rows gets its annotated copy attached (`annotated_file`)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise BadInput("请选择要上传的文件（表单字段 file）")
@@ -31,5 +33,9 @@ def saved_upload(allowed: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     upload.save(path)
     try:
         yield path, filename
+    except InvalidRows as refused:
+        if allowed == SPREADSHEETS:
+            refused.annotated_file = annotated_files.keep(path, filename, refused)
+        raise
     finally:
         os.remove(path)
