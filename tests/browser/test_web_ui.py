@@ -242,6 +242,13 @@ def test_a_bad_row_shows_in_the_error_table_where_the_eye_is(web, school, tmp_pa
         assert len(errors) == 1 and errors[0][0] == "3" and errors[0][1] == "身份证号" and "校验" in errors[0][2]
         assert web.text("#import-outcome").count("整个文件未导入") == 1  # the whole-file message once
         assert web.find("#errors-download").get_attribute("download") == "导入问题清单.csv"
+        annotated = web.find("#annotated-download")
+        assert annotated.get_attribute("download") == "bad-错误说明.xlsx"
+        assert "错误说明" in web.text("#annotated-hint")
+        fetched = web.driver.execute_async_script(
+            "const done = arguments[1]; fetch(arguments[0]).then(async (r) => done([r.status, "
+            "r.headers.get('content-type'), (await r.arrayBuffer()).byteLength]));", annotated.get_attribute("href"))
+        assert fetched[0] == 200 and "spreadsheetml" in fetched[1] and fetched[2] > 1000
         web.shot("12-import-error-table")
     finally:
         web.driver.set_window_size(1400, 1000)

@@ -10,6 +10,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error && error.code;
     this.details = (body && body.errors) || (error && error.details) || [];
+    this.annotatedFile = (body && body.annotated_file) || null;  // a refused import's own file, marked
   }
 
   static fallback(status) {

@@ -19,10 +19,25 @@ export function errorBox(err) {
   const rows = rowErrors(err);
   if (rows.length) {
     const cells = rows.map((d) => [dash(d.row), dash(d.column), dash(d.message)]);
-    box.append(el("p", null, `共 ${rows.length} 处问题：`, downloadLink(rows)),
+    box.append(el("p", null, `共 ${rows.length} 处问题：`, annotatedLink(err.annotatedFile), " ", downloadLink(rows)),
+      annotatedHint(err.annotatedFile),
       el("div", {class: rows.length > 15 ? "scroll-box" : null}, table(["行", "列", "问题"], cells, "errors rows long")));
   }
   return box;
+}
+
+/** The clerk's own file with the bad cells marked: fix it there and import it as it is. */
+function annotatedLink(file) {
+  if (!file) return null;
+  return el("a", {href: file.url, download: file.filename, class: "button small", id: "annotated-download"},
+    "下载标注了错误的原文件");
+}
+
+function annotatedHint(file) {
+  if (!file) return null;
+  const saved = file.converted ? "原文件的格式不能标颜色，已另存为Excel工作簿(.xlsx)。" : "";
+  return el("p", {class: "hint", id: "annotated-hint"}, `${saved}出错的单元格标为红色，每行的错误写在最后的“错误说明”列；`
+    + "在这个文件里改好后，直接重新导入即可（文件保留一天）。");
 }
 
 function downloadLink(rows) {
