@@ -11,11 +11,10 @@ import uuid
 from urllib.parse import quote
 
 import psutil
-import psycopg2
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
-from psycopg2 import sql
 
+from deploy import databases
 from deploy.processes import SERVICE_CLASSES, gateway_argv, service_argv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,17 +28,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def recreate_database(url: str) -> None:
-    base, _, name = url.rpartition("/")
-    conn = psycopg2.connect(f"{base}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()
 
 
 class Stack:
@@ -65,7 +53,7 @@ class Stack:
         os.makedirs(self.upload_dir, exist_ok=True)
         for name in os.listdir(self.log_dir):  # this run's logs only
             os.remove(os.path.join(self.log_dir, name))
-        recreate_database(self.database_url)
+        databases.recreate(self.database_url)
         vhost = quote(self.vhost, safe="")
         requests.put(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
         self.vhost_made = True

@@ -14,9 +14,7 @@ import time
 import urllib.error
 import urllib.request
 
-import psycopg2
-from psycopg2 import sql
-
+from deploy import databases
 from deploy.processes import Proc, all_processes
 from services.common.settings import setting
 
@@ -37,16 +35,8 @@ def grading_workers() -> int:
 def createdb(url: str | None = None) -> None:
     """Create the database named in DATABASE_URL if it does not exist yet."""
     url = url or setting("DATABASE_URL")
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0]
-    conn = psycopg2.connect(f"{base}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
-    conn.close()
+    if databases.create(url):
+        print(f"created database {url.rpartition('/')[2]}")
 
 
 def pid_path(name: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from deploy import databases
 from deploy.processes import SERVICE_CLASSES
 from tests.integration.gateway_fixtures import app, client, province  # noqa: F401  (fixtures)
 from tests.support import infra
@@ -27,7 +28,7 @@ def database_url():
     url = os.environ.get("DATABASE_URL", "postgresql://root@127.0.0.1:5432/biye_test")
     if not url.rsplit("/", 1)[-1].endswith("_test"):
         raise RuntimeError("integration tests recreate their database: give one whose name ends in _test")
-    infra.recreate_database(url)
+    databases.recreate(url)
     return url
 
 

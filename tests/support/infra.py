@@ -4,9 +4,7 @@ import os
 import uuid
 from urllib.parse import quote
 
-import psycopg2
 import requests
-from psycopg2 import sql
 
 RABBIT_API = os.environ.get("RABBIT_API", "http://127.0.0.1:15672/api")
 RABBIT_AUTH = ("guest", "guest")
@@ -47,12 +45,3 @@ def queue_consumers(vhost: str, queue: str) -> int:
     return 0 if info is None else info.get("consumers", 0)
 
 
-def recreate_database(url: str) -> None:
-    base, _, name = url.rpartition("/")
-    conn = psycopg2.connect(f"{base}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()

@@ -2,11 +2,10 @@
 import glob
 import os
 import re
-import signal
 import subprocess
 import sys
 
-from tests.support.processes import ROOT, log_since, wait_logged
+from tests.support.processes import ROOT, log_since, terminate, wait_logged
 
 QUEUE = "biye-agent-pdf"  # added by deploy/setup.sh test
 CUPS_PDF_OUT = os.path.expanduser("~/PDF")
@@ -51,13 +50,7 @@ class AgentProcess:
         return log_since(self.log_path, self.log_offset)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        terminate(self.proc, 15)
 
 
 def register(client, admin: dict, org_code: str, name: str) -> dict:

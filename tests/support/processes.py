@@ -30,6 +30,17 @@ def wait_logged(proc: subprocess.Popen, name: str, log_path: str, offset: int, t
     raise TimeoutError(f"{name} never logged {what or text!r}: see {log_path}")
 
 
+def terminate(proc: subprocess.Popen | None, grace: float) -> None:
+    """SIGTERM, and SIGKILL if the process has not ended after `grace` seconds."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
 class ServiceProcess:
     def __init__(self, module: str, service: str, env: dict, config: str, log_dir: str, label: str = ""):
         self.module = module  # "services.roster.service:RosterService"
@@ -80,12 +91,7 @@ class ServiceProcess:
             self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        terminate(self.proc, 20)
 
     def wait_exit(self, timeout: float = 30) -> int:
         return self.proc.wait(timeout)
