@@ -2,7 +2,14 @@
 
 The review row is locked first, so two reviewers acting at once are served one after the other:
 the second finds the state already moved on and gets 409 or 403, never a second approval.
+
+Each action is one declared step (STEPS) that `act` drives the same way: the machine judges the
+request (machine.check, machine.check_ready) and names the state it leads to (machine.after); the
+step adds the review's other columns, the rows it writes, its history entry and the event it announces.
 """
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
@@ -12,6 +19,123 @@ from services.common.errors import Conflict, NotFound
 from services.review import machine, states
 from services.review.tables import graduates, history, level_approvals, major_approvals, reviews
 from services.review.views import approved_majors, load
+
+
+@dataclass(frozen=True)
+class Request:
+    """An action the machine let through, with what applying it needs."""
+    action: str
+    review: dict           # the locked review as it was before the action
+    actor: dict
+    level: str | None      # the acting level (machine.acting_level)
+    major_code: str | None
+    major_name: str | None
+    reason: str | None     # as given
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """The event an action publishes when it brings the review to `on`, and the payload it carries."""
+    event: str
+    on: str
+    payload: Callable[[Session, dict], dict]
+
+
+def _no_fields(request: Request) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Step:
+    """How an action the machine allowed is applied, besides moving the review to machine.after's state."""
+    entry: Callable[[Request], tuple[str, str | None]]  # its history entry (action, reason); may refuse the request
+    fields: Callable[[Request], dict] = _no_fields       # the review's other columns it sets
+    writes: Callable[[Session, Request], bool] | None = None  # rows it adds; False when they were there (no entry)
+    announces: Announcement | None = None
+
+
+def _entry(request: Request) -> tuple[str, str | None]:
+    return request.action, None
+
+
+def _entry_with_given_reason(request: Request) -> tuple[str, str | None]:
+    return request.action, request.reason
+
+
+def _entry_with_written_reason(request: Request) -> tuple[str, str | None]:
+    return request.action, machine.require_reason(request.reason)
+
+
+def _major_table_entry(request: Request) -> tuple[str, str | None]:
+    table = f"{request.major_name}（{request.major_code}）毕业生资格审核表"
+    if request.review["status"] == states.DRAFT:
+        return "confirm_major", f"{table}经学校确认"
+    return machine.APPROVE_MAJOR, f"{table}审核通过"
+
+
+def _submitted_by(request: Request) -> dict:
+    return {"submitted_by": {k: request.actor[k] for k in ("username", "name", "phone", "org_name")},
+            "submitted_at": sa.func.now()}
+
+
+def _now(column: str) -> Callable[[Request], dict]:
+    return lambda request: {column: sa.func.now()}
+
+
+def _approve_major_table(session: Session, request: Request) -> bool:
+    review, actor = request.review, request.actor
+    return bool(session.execute(insert(major_approvals).values(
+        review_id=review["id"], generation=review["generation"], round=review["round"], level_code=request.level,
+        major_code=request.major_code, by_name=actor["name"], by_username=actor["username"], by_phone=actor["phone"],
+        org=actor["org_name"]).on_conflict_do_nothing()).rowcount)
+
+
+def _approve_level(session: Session, request: Request) -> bool:
+    review, actor = request.review, request.actor
+    session.execute(level_approvals.insert().values(
+        review_id=review["id"], generation=review["generation"], round=review["round"], level_code=request.level,
+        by_name=actor["name"], by_phone=actor["phone"], org=actor["org_name"]))
+    return True
+
+
+def approved_payload(session: Session, review: dict) -> dict:
+    """What numbering needs: the qualified students in list (enrollment) order."""
+    rows = session.execute(
+        sa.select(graduates.c.seq, graduates.c.row, graduates.c.id_number, graduates.c.name,
+                  graduates.c.student["major_name"].astext.label("major_name"))
+        .where(graduates.c.review_id == review["id"], graduates.c.verdict == "qualified")
+        .order_by(graduates.c.seq)).all()
+    return {"review_id": review["id"], "generation": review["generation"], "school_code": review["school_code"],
+            "school_name": review["school_name"], "year": review["year"],
+            "stamping_unit_code": review["stamping_unit_code"],
+            "students": [{"seq": i, "row": r.row, "id_number": r.id_number, "name": r.name,
+                          "major_name": r.major_name} for i, r in enumerate(rows, start=1)]}
+
+
+def graduated_payload(session: Session, review: dict) -> dict:
+    """What the registry needs to mark the cohort graduated: the qualified students' ID numbers."""
+    ids = session.execute(sa.select(graduates.c.id_number).where(
+        graduates.c.review_id == review["id"], graduates.c.verdict == "qualified")).scalars().all()
+    return {"review_id": review["id"], "school_code": review["school_code"], "id_numbers": list(ids)}
+
+
+# Every action `act` applies, as one declared step.
+STEPS: dict[str, Step] = {
+    machine.APPROVE_MAJOR: Step(_major_table_entry, writes=_approve_major_table),
+    machine.SUBMIT: Step(_entry, fields=_submitted_by),
+    machine.APPROVE: Step(_entry, writes=_approve_level,
+                          announces=Announcement(events.REVIEW_APPROVED, states.APPROVED, approved_payload)),
+    machine.RETURN: Step(_entry_with_written_reason),
+    machine.MARK_PRINTED: Step(_entry_with_given_reason),
+    machine.STAMP: Step(_entry_with_given_reason, fields=_now("stamped_at")),
+    machine.MARK_GRADUATED: Step(_entry_with_given_reason, fields=_now("graduated_at"),
+                                 announces=Announcement(events.COHORT_GRADUATED, states.ISSUED, graduated_payload)),
+}
+# The actions `act` does not apply, and where they are applied instead.
+APPLIED_ELSEWHERE = {
+    # it needs the registry and numbering again: roster runs it (reverification.py)
+    machine.REVERIFY: "重新核验请使用 POST /api/v1/reviews/{id}/reverify（页面上的“重新核验”按钮）",
+}
 
 
 def majors_of(session: Session, review: dict) -> dict[str, str]:
@@ -35,11 +159,8 @@ def _set(session: Session, review: dict, **values) -> None:
 def progress(session: Session, review: dict) -> machine.Progress:
     """The acting level's progress, from the tables (the view reads the same from itself)."""
     level = machine.acting_level(review)
-    approved = approved_majors(session, review, level) if level else set()
-    majors = majors_of(session, review)
-    return machine.Progress(verified=review["verified"] >= review["total"],
-                            majors={code: (name, code in approved) for code, name in majors.items()},
-                            by_school=review["status"] == states.DRAFT)
+    return machine.Progress.of(review["status"], review["verified"] >= review["total"], majors_of(session, review),
+                               approved_majors(session, review, level) if level else set())
 
 
 def judge(session: Session, review_id: str, action: str, actor: dict,
@@ -51,79 +172,30 @@ def judge(session: Session, review_id: str, action: str, actor: dict,
     review = load(session, review_id, lock=True)
     machine.check(action, review, machine.Actor.of(actor))
     done = progress(session, review)
-    machine.check_ready(action, done, major_code)
+    machine.check_ready(action, review, done, major_code)
     return review, done
 
 
 def act(session: Session, review_id: str, action: str, actor: dict, major_code: str | None = None,
         reason: str | None = None) -> tuple[str, dict] | None:
-    """Apply `action`; returns the (event, payload) it announces, if any: REVIEW_APPROVED when the
-    province's approval completes the chain, COHORT_GRADUATED when the school marks it graduated."""
-    if action == machine.REVERIFY:  # it needs the registry and numbering again: roster runs it
-        raise Conflict("重新核验请使用 POST /api/v1/reviews/{id}/reverify（页面上的“重新核验”按钮）")
+    """Apply `action` by its step; returns the (event, payload) it announces, if any: REVIEW_APPROVED
+    when the province's approval completes the chain, COHORT_GRADUATED when the school marks it graduated."""
+    if action in APPLIED_ELSEWHERE:
+        raise Conflict(APPLIED_ELSEWHERE[action])
     review, done = judge(session, review_id, action, actor, major_code)
-    level = machine.acting_level(review)
-    if action == machine.APPROVE_MAJOR:
-        return _approve_major(session, review, actor, level, major_code, done.majors[major_code][0])
-    if action == machine.SUBMIT:
-        status, pos = machine.after_submit(review)
-        record(session, review, actor, status, action, None)
-        submitter = {k: actor[k] for k in ("username", "name", "phone", "org_name")}
-        _set(session, review, status=status, chain_pos=pos, submitted_by=submitter, submitted_at=sa.func.now())
-        return None
-    if action == machine.APPROVE:
-        status, pos = machine.after_approve(review)
-        session.execute(level_approvals.insert().values(
-            review_id=review["id"], generation=review["generation"], round=review["round"], level_code=level,
-            by_name=actor["name"], by_phone=actor["phone"], org=actor["org_name"]))
-        record(session, review, actor, status, action, None)
-        _set(session, review, status=status, chain_pos=pos)
-        return (events.REVIEW_APPROVED, approved_payload(session, review)) if status == states.APPROVED else None
-    if action == machine.RETURN:
-        text = machine.require_reason(reason)
-        record(session, review, actor, states.DRAFT, action, text)
-        _set(session, review, status=states.DRAFT, chain_pos=None, round=review["round"] + 1)
-        return None
-    follow = {machine.MARK_PRINTED: (states.PRINTED, {}),
-              machine.STAMP: (states.STAMPED, {"stamped_at": sa.func.now()}),
-              machine.MARK_GRADUATED: (states.ISSUED, {"graduated_at": sa.func.now()})}
-    status, extra = follow[action]
-    record(session, review, actor, status, action, reason)
-    _set(session, review, status=status, **extra)
-    if action == machine.MARK_GRADUATED:
-        ids = session.execute(sa.select(graduates.c.id_number).where(
-            graduates.c.review_id == review["id"], graduates.c.verdict == "qualified")).scalars().all()
-        return events.COHORT_GRADUATED, {"review_id": review["id"], "school_code": review["school_code"],
-                                         "id_numbers": list(ids)}
+    step = STEPS[action]
+    major_name = done.majors[major_code][0] if major_code in done.majors else None
+    request = Request(action, review, actor, machine.acting_level(review), major_code, major_name, reason)
+    entry_action, entry_reason = step.entry(request)  # a return without its reason is refused here, before any write
+    changes = {**machine.after(action, review), **step.fields(request)}
+    to_status = changes.get("status", review["status"])
+    if step.writes is None or step.writes(session, request):
+        record(session, review, actor, to_status, entry_action, entry_reason)
+    if changes:
+        _set(session, review, **changes)
+    if step.announces and to_status == step.announces.on:
+        return step.announces.event, step.announces.payload(session, review)
     return None
-
-
-def _approve_major(session: Session, review: dict, actor: dict, level: str, major_code: str, major_name: str) -> None:
-    inserted = session.execute(insert(major_approvals).values(
-        review_id=review["id"], generation=review["generation"], round=review["round"], level_code=level,
-        major_code=major_code, by_name=actor["name"], by_username=actor["username"], by_phone=actor["phone"],
-        org=actor["org_name"]).on_conflict_do_nothing()).rowcount
-    if inserted and review["status"] == states.DRAFT:
-        record(session, review, actor, review["status"], "confirm_major",
-               f"{major_name}（{major_code}）毕业生资格审核表经学校确认")
-    elif inserted:
-        record(session, review, actor, review["status"], machine.APPROVE_MAJOR,
-               f"{major_name}（{major_code}）毕业生资格审核表审核通过")
-    return None
-
-
-def approved_payload(session: Session, review: dict) -> dict:
-    """What numbering needs: the qualified students in list (enrollment) order."""
-    rows = session.execute(
-        sa.select(graduates.c.seq, graduates.c.row, graduates.c.id_number, graduates.c.name,
-                  graduates.c.student["major_name"].astext.label("major_name"))
-        .where(graduates.c.review_id == review["id"], graduates.c.verdict == "qualified")
-        .order_by(graduates.c.seq)).all()
-    return {"review_id": review["id"], "generation": review["generation"], "school_code": review["school_code"],
-            "school_name": review["school_name"], "year": review["year"],
-            "stamping_unit_code": review["stamping_unit_code"],
-            "students": [{"seq": i, "row": r.row, "id_number": r.id_number, "name": r.name,
-                          "major_name": r.major_name} for i, r in enumerate(rows, start=1)]}
 
 
 def mark_numbered(session: Session, review_id: str, count: int, refused: list[dict]) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.review import deadlines, states
+from services.review import deadlines, machine, states
 
 NOT_STARTED = "not_started"
 # The dashboard states, in the order a season moves through them, with their Chinese names.
@@ -59,7 +59,7 @@ def dashboard_state(status: str, round_: int) -> str:
     """The dashboard state of a review in `status`, returned `round_ - 1` times so far."""
     if status == states.DRAFT:
         return "returned" if round_ > 1 else "school_editing"
-    if status == states.SUBMITTED or status.startswith("pending_"):
+    if status == states.SUBMITTED or machine.is_pending(status):
         return "waiting"
     return AFTER_APPROVAL[status]
 
@@ -71,7 +71,7 @@ def acting(review: dict) -> str | None:
     status = review["status"]
     if status in (states.DRAFT, states.NUMBERED, states.STAMPED):
         return review["school_code"]
-    if status.startswith("pending_") and review["chain_pos"] is not None:
+    if machine.is_pending(status) and review["chain_pos"] is not None:
         return review["chain"][review["chain_pos"]]["code"]
     if status == states.PRINTED:
         return review["stamping_org_code"]

@@ -108,10 +108,9 @@ def _last_return(past: list[dict]) -> dict | None:
 def for_actor(view: dict, actor: dict) -> dict:
     """The view with what `actor` may do now (`actions`) and what unfinished work blocks (`blocked`),
     judged by the machine's rules from the view itself, as the request would be judged."""
-    done = machine.Progress(
-        verified=view["verification"]["state"] == "done",
-        majors={m["major_code"]: (m["major_name"], m["status"] == "approved") for m in view["majors"]},
-        by_school=view["status"] == states.DRAFT)
+    done = machine.Progress.of(view["status"], view["verification"]["state"] == "done",
+                               {m["major_code"]: m["major_name"] for m in view["majors"]},
+                               {m["major_code"] for m in view["majors"] if m["status"] == "approved"})
     may, blocked = machine.permitted(view, done, machine.Actor.of(actor))
     return {**view, "actions": may, "blocked": blocked}
 

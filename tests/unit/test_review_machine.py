@@ -74,12 +74,17 @@ def test_state_action_role(state, action, actor):
 ])
 def test_the_three_chain_shapes(chain, after):
     review = {"status": "draft", "chain": chain, "chain_pos": None}
-    status, pos = machine.after_submit(review)
-    seen = [status]
-    while status != "approved":
-        status, pos = machine.after_approve({"chain": chain, "chain_pos": pos})
-        seen.append(status)
-    assert seen == after
+    review |= machine.after(machine.SUBMIT, review)
+    seen = [review["status"]]
+    while review["status"] != "approved":
+        review |= machine.after(machine.APPROVE, review)
+        seen.append(review["status"])
+    assert seen == after and review["chain_pos"] is None
+
+
+def test_return_starts_a_new_round_in_draft():
+    review = {"status": "pending_city", "chain": CHAIN, "chain_pos": 1, "round": 2}
+    assert machine.after(machine.RETURN, review) == {"status": "draft", "chain_pos": None, "round": 3}
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None, "x" * 1001])
@@ -93,9 +98,35 @@ def test_reverify_waits_for_verification():
     review = {"status": "draft", "chain_pos": None, "chain": CHAIN, "school_code": "S"}
     running, done = machine.Progress(verified=False), machine.Progress(verified=True)
     with pytest.raises(Conflict, match="核验尚未完成"):
-        machine.check_ready(machine.REVERIFY, running)
-    machine.check_ready(machine.REVERIFY, done)
+        machine.check_ready(machine.REVERIFY, review, running)
+    machine.check_ready(machine.REVERIFY, review, done)
     may, blocked = machine.permitted(review, running, ACTORS["school_manager"])
     assert "reverify" not in {a["action"] for a in may} and "reverify" in {b["action"] for b in blocked}
     may, blocked = machine.permitted(review, done, ACTORS["school_manager"])
     assert "reverify" in {a["action"] for a in may} and "reverify" not in {b["action"] for b in blocked}
+
+
+ALL_APPROVED = machine.Progress(verified=True, majors={"710204": ("计算机应用", True)})
+
+
+@pytest.mark.parametrize("unit", [None, ""])
+def test_the_province_cannot_approve_without_a_stamping_unit_code(unit):
+    """Numbers follow the province's approval and carry the stamping unit's code: without one the
+    approval is refused before it happens, and the province sees why instead of the button."""
+    review = {"status": "pending_province", "chain_pos": 2, "chain": CHAIN, "school_code": "S",
+              "stamping_unit_code": unit, "stamping_org_code": None}
+    with pytest.raises(Conflict) as err:
+        machine.check_ready(machine.APPROVE, review, ALL_APPROVED)
+    assert "验印单位代码" in err.value.message and "机构管理" in err.value.message and "允许重建" in err.value.message
+    may, blocked = machine.permitted(review, ALL_APPROVED, ACTORS["province_reviewer"])
+    assert {a["action"] for a in may} == {"return"}
+    assert blocked == [{"action": "approve", "name": "审核通过", "reason": err.value.message}]
+
+
+def test_only_the_last_approval_needs_the_stamping_unit_code():
+    """The county and the city approve as before; with a code the province approves too."""
+    for status, pos in (("pending_county", 0), ("pending_city", 1)):
+        machine.check_ready(machine.APPROVE, {"status": status, "chain_pos": pos, "chain": CHAIN,
+                                              "stamping_unit_code": None}, ALL_APPROVED)
+    machine.check_ready(machine.APPROVE, {"status": "pending_province", "chain_pos": 2, "chain": CHAIN,
+                                          "stamping_unit_code": "05"}, ALL_APPROVED)
