@@ -12,6 +12,7 @@ from gateway.db import connect
 from gateway.rendered import MIMETYPES, send_rendered
 from services.common.errors import BadInput, NotFound
 from services.printing.errors import PrinterUnavailable  # noqa: F401  (registers the 503 for RPC answers)
+from services.printing.seqs import only_seq_of_query
 
 bp = Blueprint("documents", __name__, url_prefix="/api/v1")
 
@@ -20,15 +21,6 @@ RENDER_TIMEOUT = 300  # seconds: a season's certificates, photos included, are r
 
 def rpc():
     return current_app.extensions["rpc"]
-
-
-def _seqs(raw: str | None) -> list[int] | None:
-    if not raw:
-        return None
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise BadInput("only_seq 应为逗号分隔的名单序号，例如 only_seq=1,2")
-    return [int(p) for p in parts]
 
 
 def _flag(raw: str | None, name: str) -> bool:
@@ -44,7 +36,7 @@ def certificates_pdf(review_id: str):
     """The review's certificates, a page each, for the blank forms (?profile=, ?only_seq=1,2, ?preview=true)."""
     review_for_viewer(review_id)
     done = rpc().with_timeout(RENDER_TIMEOUT).printing.render_certificates(
-        review_id, request.args.get("profile") or None, _seqs(request.args.get("only_seq")),
+        review_id, request.args.get("profile") or None, only_seq_of_query(request.args.get("only_seq")),
         _flag(request.args.get("preview"), "preview"))
     return send_rendered(done["path"], done["filename"], "pdf")
 

@@ -3,6 +3,7 @@ of its own whose permissions RabbitMQ itself enforces. It may read only its own 
 publish only to the status exchange, and there only under its own routing key (topic permission).
 It may declare nothing. Deleting the user closes its connections at once.
 """
+from collections.abc import Mapping
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
@@ -36,6 +37,16 @@ def vhost_of(amqp_uri: str) -> str:
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 
+def agent_credentials(site: dict, secret: str, config: Mapping) -> dict:
+    """What a site's agent connects with: its own broker user, on the services' virtual host."""
+    base = config.get("AGENT_BROKER_URL", "amqp://127.0.0.1:5672").rstrip("/")
+    scheme, _, host = base.partition("://")
+    vhost = quote(vhost_of(config["AMQP_URI"]), safe="")
+    return {"site_id": site["id"], "broker_user": site["broker_user"], "broker_password": secret,
+            "amqp_uri": f"{scheme}://{site['broker_user']}:{secret}@{host}/{vhost}",
+            "queue": site_queue(site["id"]), "status_exchange": STATUS_EXCHANGE}
+
+
 class BrokerAdmin:
     """Users, permissions, queues and bindings of one virtual host."""
 
@@ -43,6 +54,12 @@ class BrokerAdmin:
         self.api = api_url.rstrip("/")
         self.auth = (user, password)
         self.vhost = quote(vhost, safe="")
+
+    @classmethod
+    def of_config(cls, config: Mapping) -> "BrokerAdmin":
+        """The admin of the virtual host the service's AMQP_URI names."""
+        return cls(config.get("RABBIT_API", "http://127.0.0.1:15672/api"), config.get("RABBIT_ADMIN_USER", "guest"),
+                   config.get("RABBIT_ADMIN_PASSWORD", "guest"), vhost_of(config["AMQP_URI"]))
 
     def _call(self, method: str, path: str, json: dict | None = None) -> requests.Response:
         try:

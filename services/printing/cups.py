@@ -6,8 +6,12 @@ every failure is a CupsError with a Chinese message for the person at the printe
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from eventlet.green import subprocess
+
+from services.printing.errors import PrinterUnavailable
 
 COMMAND_TIMEOUT = 60
 REQUEST_ID = re.compile(r"request id is (\S+)")
@@ -19,6 +23,15 @@ class CupsError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+@contextmanager
+def as_unavailable() -> Iterator[None]:
+    """A CupsError inside, to an RPC's caller: PrinterUnavailable (503) with the same message."""
+    try:
+        yield
+    except CupsError as exc:
+        raise PrinterUnavailable(exc.message) from None
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess:

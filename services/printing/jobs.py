@@ -1,51 +1,29 @@
 """Print jobs: queued → rendering → sent (to CUPS, with its job id) → done, or failed with a reason.
 
-A job is stored together with its event (outbox); the printing service's own handler renders it and
-hands it to `lp`; a timer asks `lpstat` what became of sent jobs. Paper is not idempotent: a job
-found half-done after a crash ('rendering': it may or may not have reached the printer) is failed
-with a message to check the printer, never sent a second time.
+A job is stored together with its event (outbox); `send_to_cups`, run by the printing service's
+handler of that event, renders it and hands it to `lp`; polling.py asks `lpstat` what became of it.
+Paper is not idempotent: a job found half-done after a crash ('rendering': it may or may not have
+reached the printer) is failed with a message to check the printer, never sent a second time.
 """
+import logging
+import os
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.common.errors import BadInput, NotFound
-from services.printing import forms
+from services.common.errors import NotFound, ServiceError
+from services.printing import cups
 from services.printing.tables import print_jobs
 
-WHAT = ("certificates", "forms")
-DEFAULT_FORMS = ["register", "namelist"]  # what the stamping office needs, in triplicate
-FORM_COPIES = 3
-MAX_COPIES = 10
+log = logging.getLogger(__name__)
 
 QUEUED, RENDERING, SENT, PRINTING, DONE, FAILED = "queued", "rendering", "sent", "printing", "done", "failed"
 STATE_NAMES = {QUEUED: "排队中", RENDERING: "正在生成", SENT: "已送打印机", PRINTING: "正在打印", DONE: "已打印",
                FAILED: "失败"}
 INTERRUPTED = "上次处理该打印任务时服务中断，无法确定是否已送到打印机；请检查打印机，如未打印请重新提交"
-
-
-def check_request(what: str, only_seq, chosen_forms, copies) -> dict:
-    """The job's options, checked; a Chinese message for anything wrong."""
-    if what not in WHAT:
-        raise BadInput("what 应为 certificates（毕业证书）或 forms（验印表格）")
-    seqs = None
-    if only_seq:
-        if not isinstance(only_seq, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0
-                                                     for s in only_seq):
-            raise BadInput("only_seq 应为名单序号（正整数）的列表，例如 [1]")
-        seqs = sorted(set(only_seq))
-    names = None
-    if what == "forms":
-        names = list(chosen_forms or DEFAULT_FORMS)
-        bad = [n for n in names if not isinstance(n, str) or not forms.is_form(n)]
-        if bad or not names:
-            raise BadInput("forms 应为表格名称的列表：register、namelist、summary、qualification-<专业代码>")
-    if copies is None:
-        copies = FORM_COPIES if what == "forms" else 1
-    if not isinstance(copies, int) or isinstance(copies, bool) or not 1 <= copies <= MAX_COPIES:
-        raise BadInput(f"copies（份数）应为1到{MAX_COPIES}之间的整数")
-    return {"only_seq": seqs if what == "certificates" else None, "forms": names, "copies": copies}
 
 
 def create(session: Session, review: dict, printer: str, what: str, profile: str | None, options: dict,
@@ -104,3 +82,42 @@ def outcome(cups_job_id: str, active: set[str], completed: set[str], states: dic
             return FAILED, "打印系统中止了该打印任务（打印机故障或文件无法处理），请检查打印机后重新提交"
         return DONE, None
     return FAILED, "打印系统中已查不到该任务（可能被清除），请检查是否已经打印"
+
+
+def send_to_cups(session: Session, payload: dict, transaction: Callable[[], AbstractContextManager[Session]],
+                 render: Callable[[dict], tuple[list[str], int | None]]) -> None:
+    """Render the queued job the event names (`render`: its files and pages) and hand it to CUPS.
+    Each state is committed in a `transaction` of its own as it changes, so it shows while the
+    event's own transaction (`session`) is still open."""
+    try:
+        job = load(session, payload["job_id"])
+    except NotFound:  # not ours (another database's event): nothing to do, and nothing to retry
+        log.warning("print job %s not found; event %s dropped", payload.get("job_id"), payload["event_id"])
+        return
+
+    def set_state(**values) -> None:
+        with transaction() as own:
+            update(own, job["id"], **values)
+
+    if job["state"] != QUEUED:
+        if job["state"] == RENDERING:
+            set_state(state=FAILED, error=INTERRUPTED)
+        return
+    set_state(state=RENDERING)
+    paths: list[str] = []
+    try:
+        paths, pages = render(job)
+        cups_id = cups.submit(job["printer"], f"毕业审核验印-{job['what']}-{job['id'][:8]}", paths, job["copies"])
+    except (ServiceError, cups.CupsError) as exc:
+        log.warning("print job %s failed: %s", job["id"], exc.message)
+        set_state(state=FAILED, error=exc.message)
+    except Exception as exc:  # a service away, a broken file: recorded on the job, not retried
+        log.exception("print job %s failed", job["id"])
+        set_state(state=FAILED, error=f"生成打印文件时出错：{exc}")
+    else:
+        set_state(state=SENT, cups_job_id=cups_id, pages=pages)
+        log.info("print job %s sent to %s as %s", job["id"], job["printer"], cups_id)
+    finally:
+        for path in paths:
+            if os.path.exists(path):
+                os.remove(path)  # CUPS has its own copy in its spool

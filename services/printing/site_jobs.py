@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.common.errors import Forbidden, NotFound
-from services.printing import jobs
+from services.printing import jobs, sites
 from services.printing.broker import job_routing_key
 from services.printing.tables import print_jobs
 
@@ -63,6 +63,13 @@ def part_of(job: dict, part: int, token: str, site_revoked: bool = False) -> lis
     if not 1 <= part <= (job["parts"] or 0):
         raise NotFound(f"该打印任务没有第{part}部分")
     return job["sheets"][part - 1]
+
+
+def load_part(session: Session, job_id: str, part: int, token: str) -> tuple[dict, list]:
+    """The job and what its part `part` prints, for the agent holding the job's token (see part_of)."""
+    job = jobs.load(session, job_id)
+    revoked = job["site_id"] is not None and sites.load(session, job["site_id"])["revoked_at"] is not None
+    return job, part_of(job, part, token, revoked)
 
 
 def report(session: Session, site_id: str, message: dict) -> None:

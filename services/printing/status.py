@@ -8,7 +8,9 @@ from functools import partial
 from kombu import Exchange, Queue
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
+from sqlalchemy.orm import Session
 
+from services.printing import site_jobs, sites
 from services.printing.broker import STATUS_EXCHANGE, STATUS_QUEUE
 
 STATUS_QUEUE_DECLARED = Queue(STATUS_QUEUE, exchange=Exchange(STATUS_EXCHANGE, type="topic", durable=True),
@@ -18,6 +20,14 @@ STATUS_QUEUE_DECLARED = Queue(STATUS_QUEUE, exchange=Exchange(STATUS_EXCHANGE, t
 def site_of(routing_key: str) -> str | None:
     prefix, _, site_id = routing_key.partition(".")
     return site_id if prefix == "site" and site_id else None
+
+
+def record(session: Session, site_id: str, body: dict) -> None:
+    """A heartbeat becomes the site's printers and last-seen time; a job's progress, the job's state."""
+    if body.get("type") == "heartbeat" and isinstance(body.get("printers"), list):
+        sites.heartbeat(session, site_id, body["printers"])
+    elif body.get("type") == "job":
+        site_jobs.report(session, site_id, body)
 
 
 class SiteStatusConsumer(Consumer):

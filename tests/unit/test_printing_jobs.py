@@ -4,7 +4,7 @@ and a sent job's outcome follows from CUPS's lists. The real CUPS is in tests/in
 import pytest
 
 from services.common.errors import BadInput
-from services.printing import cups, jobs
+from services.printing import cups, jobs, submission
 
 
 def test_lp_answer_gives_the_cups_job_id():
@@ -67,13 +67,13 @@ def test_a_sent_job_becomes_done_or_failed(active, completed, states, state):
 
 
 def test_job_options():
-    assert jobs.check_request("certificates", [3, 1, 3], None, None) == {"only_seq": [1, 3], "forms": None,
-                                                                         "copies": 1}
-    assert jobs.check_request("forms", None, None, None) == {"only_seq": None, "forms": ["register", "namelist"],
-                                                             "copies": 3}
-    assert jobs.check_request("forms", [1], ["summary"], 1)["forms"] == ["summary"]
+    assert submission.check_options("certificates", [3, 1, 3], None, None) == {
+        "only_seq": [1, 3], "forms": None, "copies": 1}
+    assert submission.check_options("forms", None, None, None) == {
+        "only_seq": None, "forms": ["register", "namelist"], "copies": 3}
+    assert submission.check_options("forms", [1], ["summary"], 1)["forms"] == ["summary"]
     for bad in [("pictures", None, None, None), ("certificates", ["1"], None, None),
                 ("certificates", [0], None, None), ("certificates", [True], None, None),
                 ("forms", None, ["nothing"], None), ("forms", None, None, 11), ("certificates", None, None, 0)]:
         with pytest.raises(BadInput):
-            jobs.check_request(*bad)
+            submission.check_options(*bad)
