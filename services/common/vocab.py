@@ -20,6 +20,14 @@ COURSE_CATEGORY_SYNONYMS = {
     "思政": "思政类", "思想政治": "思政类",
 }
 CONDUCT_COURSE = "操行"
+
+
+def in_category_order(categories) -> list[str]:
+    """Course categories in the forms' order (公共基础课 first), any others after them by name."""
+    rank = {category: i for i, category in enumerate(COURSE_CATEGORIES)}
+    return sorted(categories, key=lambda c: (rank.get(c, len(rank)), c))
+
+
 TERMS = (1, 2, 3, 4, 5, 6)
 
 POLITICAL_STATUSES = ("群众", "共青团员", "中共党员", "中共预备党员", "民主党派", "其他")

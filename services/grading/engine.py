@@ -7,7 +7,7 @@ every reason is reported, missing terms are grouped per course and runs compress
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from services.common.vocab import CONDUCT_COURSE, COURSE_CATEGORIES
+from services.common.vocab import CONDUCT_COURSE, in_category_order
 
 WORD_VALUES = {"优秀": 95, "良好": 85, "中等": 75, "及格": 65, "合格": 80, "不及格": 0, "不合格": 0}
 FAILING_WORDS = {"不及格", "不合格"}
@@ -191,7 +191,7 @@ def judge(mode: str | None, problems: list[Problem], any_grade: bool) -> list[st
     reasons: list[str] = []
     if conduct_missing:
         reasons.append(f"缺少{compress_terms(conduct_missing)}学期的“{CONDUCT_COURSE}”成绩，须补录成绩")
-    for category in _category_order(missing):
+    for category in in_category_order(missing):
         items = "、".join(f"“{course}”{compress_terms(terms)}学期" for course, terms in missing[category].items())
         # every missing course-term is named, so no 等 ("and others") as the guide's example has
         reasons.append(f"{_category_name(category)}{items}缺少成绩")
@@ -204,12 +204,6 @@ def _ordered(problems: list[Problem]) -> list[Problem]:
 
 def _fail_reason(p: Problem) -> str:
     return f"{_category_name(p.category)}“{p.course}”第{p.term}学期不及格（{_fail_text(p.grade)}）"
-
-
-def _category_order(categories) -> list[str]:
-    """Categories in the vocabulary's order (公共基础课 first), any others after by name."""
-    rank = {category: i for i, category in enumerate(COURSE_CATEGORIES)}
-    return sorted(categories, key=lambda c: (rank.get(c, len(rank)), c))
 
 
 def scores_from_sums(sums: dict[tuple[str, bool], Sums]) -> dict:
@@ -225,7 +219,7 @@ def scores_from_sums(sums: dict[tuple[str, bool], Sums]) -> dict:
         everything = everything.merged(group)
     overall = everything.mean()
     return {
-        "categories": {c: courses[c].mean() for c in _category_order(courses)},
+        "categories": {c: courses[c].mean() for c in in_category_order(courses)},
         "overall": overall,
         "overall_grade": grade_word(overall),
         "conduct_grade": grade_word(conduct.mean()),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from services.common.errors import NotFound
-from services.common.vocab import COURSE_CATEGORIES
+from services.common.vocab import in_category_order
 
 FORMS = ("register", "namelist", "summary")
 QUALIFICATION = "qualification-"
@@ -220,8 +220,7 @@ def summary_form(review: dict, summary: dict, tables: dict[str, dict], certs: li
 
 def qualification_form(review: dict, table: dict) -> Form:
     """A major's 毕业生资格审核表: qualified students in list order with composite scores and grades."""
-    rank = {c: i for i, c in enumerate(COURSE_CATEGORIES)}  # stored scores come back in no particular order
-    categories = sorted(table["categories"], key=lambda c: (rank.get(c, len(rank)), c))
+    categories = in_category_order(table["categories"])  # stored scores come back in no particular order
     rows = []
     for s in table["students"]:
         scores = [("" if s["scores"].get(c) is None else s["scores"][c]) for c in categories]

@@ -170,14 +170,9 @@ def major_table(session: Session, review_id: str, major_code: str) -> dict:
     return {"review_id": review_id, "school_code": review["school_code"], "school_name": review["school_name"],
             "year": review["year"], "season": review["season"], "kind": review["kind"],
             "major_code": major_code, "major_name": first["major_name"],
-            "schooling_years": first["schooling_years"], "categories": _in_vocabulary_order(categories),
+            "schooling_years": first["schooling_years"], "categories": vocab.in_category_order(categories),
             "students": students,
             "approvals": approvals(session, review, major_code)}
-
-
-def _in_vocabulary_order(categories) -> list[str]:
-    order = {c: i for i, c in enumerate(vocab.COURSE_CATEGORIES)}
-    return sorted(categories, key=lambda c: (order.get(c, len(order)), c))
 
 
 def graduate(session: Session, review_id: str, row: int) -> dict:
