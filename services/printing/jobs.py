@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.common import records
 from services.common.errors import NotFound, ServiceError
 from services.printing import cups
 from services.printing.tables import print_jobs
@@ -37,13 +38,7 @@ def create(session: Session, review: dict, printer: str, what: str, profile: str
 
 
 def load(session: Session, job_id: str) -> dict:
-    try:
-        row = session.execute(sa.select(print_jobs).where(print_jobs.c.id == job_id)).mappings().first()
-    except sa.exc.DataError:  # not a UUID
-        row = None
-    if row is None:
-        raise NotFound("找不到该打印任务")
-    return dict(row)
+    return records.by_id(session, print_jobs, job_id, "找不到该打印任务")
 
 
 def view(job: dict) -> dict:

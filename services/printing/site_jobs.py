@@ -14,6 +14,7 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.common import records
 from services.common.errors import Forbidden, NotFound
 from services.printing import jobs, sites
 from services.printing.broker import job_routing_key
@@ -77,11 +78,10 @@ def report(session: Session, site_id: str, message: dict) -> None:
     state = message.get("state")
     if state not in AGENT_STATES:
         return
-    try:
-        row = session.execute(sa.select(print_jobs).where(print_jobs.c.id == str(message.get("job_id")))
-                              .with_for_update()).mappings().first()
-    except sa.exc.DataError:
+    if not records.is_uuid(message.get("job_id")):
         return
+    row = session.execute(sa.select(print_jobs).where(print_jobs.c.id == str(message.get("job_id")))
+                          .with_for_update()).mappings().first()
     if row is None or row["site_id"] != site_id or row["state"] in (DONE, FAILED):
         return
     printed = message.get("sheets_printed")

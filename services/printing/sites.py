@@ -10,6 +10,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.common import records
 from services.common.errors import BadInput, Conflict, NotFound
 from services.printing.broker import broker_user
 from services.printing.tables import print_sites
@@ -30,14 +31,7 @@ def create(session: Session, org_code: str, name: str, username: str) -> tuple[d
 
 
 def load(session: Session, site_id: str, lock: bool = False) -> dict:
-    query = sa.select(print_sites).where(print_sites.c.id == site_id)
-    try:
-        row = session.execute(query.with_for_update() if lock else query).mappings().first()
-    except sa.exc.DataError:  # not a UUID
-        row = None
-    if row is None:
-        raise NotFound("找不到该打印点")
-    return dict(row)
+    return records.by_id(session, print_sites, site_id, "找不到该打印点", lock)
 
 
 def active(session: Session, site_id: str) -> dict:

@@ -10,6 +10,7 @@ from collections import OrderedDict
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.common import records
 from services.common.errors import NotFound
 from services.review.tables import reviews
 from services.review.views import load, view_of
@@ -23,10 +24,9 @@ class ReviewViews:
         self._views: OrderedDict[str, dict] = OrderedDict()
 
     def get(self, session: Session, review_id: str) -> dict:
-        try:
+        version = None
+        if records.is_uuid(review_id):
             version = session.execute(sa.select(reviews.c.version).where(reviews.c.id == review_id)).scalar()
-        except sa.exc.DataError:  # not a UUID
-            version = None
         if version is None:
             raise NotFound("找不到该毕业审核")
         cached = self._views.get(review_id)

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.common import vocab
+from services.common import records, vocab
 from services.common.errors import NotFound
 from services.review import machine, states
 from services.review.changed import changed_rows
@@ -10,16 +10,7 @@ from services.review.tables import graduates, history, level_approvals, major_ap
 
 
 def load(session: Session, review_id: str, lock: bool = False) -> dict:
-    query = sa.select(reviews).where(reviews.c.id == review_id)
-    if lock:
-        query = query.with_for_update()
-    try:
-        row = session.execute(query).mappings().first()
-    except sa.exc.DataError:  # not a UUID
-        row = None
-    if row is None:
-        raise NotFound("找不到该毕业审核")
-    return dict(row)
+    return records.by_id(session, reviews, review_id, "找不到该毕业审核", lock)
 
 
 def review_view(session: Session, review_id: str) -> dict:

@@ -71,3 +71,9 @@ def test_hours_may_be_zero_or_blank_for_the_row_to_judge(raw, expected):
 def test_hours_that_are_not(raw):
     with pytest.raises(cells.CellError, match="学时应为正数"):
         plans.hours(raw)
+
+
+def test_an_id_that_is_no_uuid_names_no_row():
+    from services.common import records
+    assert records.is_uuid("0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert not records.is_uuid("123") and not records.is_uuid(None) and not records.is_uuid("../x")
