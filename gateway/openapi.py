@@ -3,6 +3,9 @@ import re
 
 from flask import Flask
 
+from gateway.openapi_imports import SCHEMAS as IMPORT_SCHEMAS
+from gateway.openapi_imports import import_operation
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {"error": {"type": "object", "properties": {
@@ -32,6 +35,11 @@ def _operation(app: Flask, rule, method: str) -> dict:
     }
     if rule.rule in PUBLIC or rule.rule.startswith("/api/v1/verify/"):
         op["security"] = []
+    imports = import_operation(rule.endpoint)
+    if imports:
+        op["parameters"] += imports["parameters"]
+        op["requestBody"] = imports["requestBody"]
+        op["responses"].update(imports["responses"])
     return op
 
 
@@ -48,7 +56,7 @@ def build_spec(app: Flask) -> dict:
         "info": {"title": "中职毕业审核验印系统 API", "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA},
+            "schemas": {"Error": ERROR_SCHEMA, **IMPORT_SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

@@ -1,4 +1,8 @@
-"""A school's data: templates, registry import, photos (API.md "A school's data")."""
+"""A school's data: templates, registry import, photos (API.md "A school's data").
+
+The registry, course plan and grade imports take `dry_run` (a form field or query parameter, or
+`"dry_run": true` in a JSON body): every check of the import, the same 422 for a bad file, and what
+the import would change (`changes`), with nothing stored. A real import answers with `changes` too."""
 import base64
 import io
 
@@ -19,6 +23,33 @@ def rpc():
     return current_app.extensions["rpc"]
 
 
+YES, NO = ("true", "1", "yes"), ("false", "0", "no", "")
+
+
+def dry_run_requested(body: dict | None = None) -> bool:
+    """`dry_run` true|1|yes (or false|0|no) from the query, the form, or a JSON body."""
+    values = [request.args.get("dry_run"), None if request.is_json else request.form.get("dry_run")]
+    if body is not None:
+        values.append(body.get("dry_run"))
+    wanted = False
+    for value in values:
+        if value is None or isinstance(value, bool):
+            wanted = wanted or bool(value)
+            continue
+        text = str(value).strip().lower()
+        if text not in YES + NO:
+            raise BadInput("dry_run 应为 true 或 false：true 只检查文件并列出导入会修改的内容，不保存")
+        wanted = wanted or text in YES
+    return wanted
+
+
+def answered(result: dict, dry_run: bool, *fields: str):
+    """A dry run's answer, or the import's: its `fields` as API.md has them, and what it changed."""
+    if dry_run:
+        return jsonify({**result, "errors": []})
+    return jsonify({**{f: result[f] for f in fields}, "errors": [], "changes": result["changes"]})
+
+
 @bp.get("/templates/<kind>.xlsx")
 @login_required()
 def template(kind: str):
@@ -35,10 +66,10 @@ def template(kind: str):
 def import_students(school_code: str):
     """Registry import: new students added, known ID numbers updated; any row error refuses the file."""
     access.school_for_change(school_code)
+    dry_run = dry_run_requested()
     with saved_upload(SPREADSHEETS) as (path, filename):
-        result = rpc().roster.import_students(school_code, path, filename, access.actor())
-    return jsonify({"imported": result["imported"], "added": result["added"], "updated": result["updated"],
-                    "ignored_columns": result["ignored_columns"], "errors": []})
+        result = rpc().roster.import_students(school_code, path, filename, access.actor(), dry_run=dry_run)
+    return answered(result, dry_run, "imported", "added", "updated", "ignored_columns")
 
 
 @bp.post("/schools/<school_code>/photos")
@@ -57,9 +88,10 @@ def import_photos(school_code: str):
 def import_course_plans(school_code: str):
     """Course plans: per major × cohort × term; replaces the plans of the majors and cohorts in the file."""
     access.school_for_change(school_code)
+    dry_run = dry_run_requested()
     with saved_upload(SPREADSHEETS) as (path, filename):
-        result = rpc().grading.import_course_plans(school_code, path, filename, access.actor())
-    return jsonify({"imported": result["imported"], "ignored_columns": result["ignored_columns"], "errors": []})
+        result = rpc().grading.import_course_plans(school_code, path, filename, access.actor(), dry_run=dry_run)
+    return answered(result, dry_run, "imported", "ignored_columns")
 
 
 @bp.post("/schools/<school_code>/grades")
@@ -72,8 +104,10 @@ def import_grades(school_code: str):
         records = body.get("grades") if isinstance(body, dict) else None
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise BadInput('请求体应为 {"grades": [{"id_number","name","course","term","score","makeup_score"}]}')
-        result = rpc().grading.import_grade_records(school_code, records, access.actor())
-        return jsonify({"imported": result["imported"], "errors": []})
+        dry_run = dry_run_requested(body)
+        result = rpc().grading.import_grade_records(school_code, records, access.actor(), dry_run=dry_run)
+        return answered(result, dry_run, "imported")
+    dry_run = dry_run_requested()
     course = (request.form.get("course") or "").strip() or None
     term = (request.form.get("term") or "").strip() or None
     if (course is None) != (term is None):
@@ -82,5 +116,5 @@ def import_grades(school_code: str):
         raise BadInput("学期(term)应为1到6")
     with saved_upload(SPREADSHEETS) as (path, filename):
         result = rpc().grading.import_grades(school_code, path, filename, access.actor(), course,
-                                             int(term) if term else None)
-    return jsonify({"imported": result["imported"], "ignored_columns": result["ignored_columns"], "errors": []})
+                                             int(term) if term else None, dry_run=dry_run)
+    return answered(result, dry_run, "imported", "ignored_columns")

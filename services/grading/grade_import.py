@@ -17,6 +17,7 @@ from services.common.copy import copy_rows
 from services.common.rowerrors import RowErrors
 from services.common.rows import RowReader
 from services.common.sheets import open_table, unusable
+from services.grading import grade_changes
 
 LONG_SHEET = ["身份证号", "姓名", "课程名称", "学期", "成绩"]
 CLASS_SHEET = ["身份证号", "姓名", "成绩"]
@@ -126,16 +127,23 @@ def check_staged(session: Session, school_code: str, students_of: Callable[[list
 
 
 def import_rows(session: Session, school_code: str, grade_rows: GradeRows, source: str,
-                students_of: Callable[[list[str]], dict[str, dict]]) -> int:
-    """Check every row, then insert or replace the grades; InvalidRows (nothing stored) on any error."""
+                students_of: Callable[[list[str]], dict[str, dict]],
+                locked_of: Callable[[list[str]], dict[str, dict]], dry_run: bool = False) -> tuple[int, dict]:
+    """Check every row, then insert or replace the grades; InvalidRows (nothing stored) on any error,
+    also for a change to the grades of a student a submitted review holds (`locked_of(ids)` gives
+    {id_number: lock} of those). Returns the rows read and what they change; `dry_run` stores nothing."""
     errors = RowErrors(source)
     staged = stage_rows(session, grade_rows, errors)
     if not staged and not errors:
         raise unusable("没有成绩数据（表头下面没有数据行）", source)
     check_staged(session, school_code, students_of, errors)
     errors.raise_if_any()
-    store(session, school_code)
-    return staged
+    changes = grade_changes.diff(session, school_code, staged, grade_rows.defaults)
+    grade_changes.refuse_locked(session, locked_of, errors)
+    errors.raise_if_any()
+    if not dry_run:
+        store(session, school_code)
+    return staged, changes
 
 
 def store(session: Session, school_code: str) -> None:

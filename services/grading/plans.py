@@ -40,6 +40,7 @@ def parse(path: str, filename: str, known_majors: set[str]) -> tuple[list[dict],
     for number, row in records(table):
         reader.start(number, row)
         rec = {
+            "row": number,
             "major_code": reader.get("专业代码", cells.required_code),
             "cohort": reader.get("入学年级", cells.integer, 2000, 2100, "入学年级"),
             "course": reader.get("课程名称", cells.required),

@@ -6,12 +6,12 @@ import socket
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 
-from services.common import events
+from services.common import changes, events
 from services.common.db import Database
 from services.common.faults import fault_point
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
-from services.grading import grade_import, plans, verification
+from services.grading import grade_import, plan_changes, plans, verification
 from services.grading.tables import imports
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -23,38 +23,49 @@ class GradingService(HealthMixin):
 
     db = Database("grading", "services.grading")
     roster = RpcProxy("roster")
+    review = RpcProxy("review")
 
     @rpc
-    def import_course_plans(self, school_code: str, path: str, filename: str, actor: dict) -> dict:
-        """A course plan file: checked whole, then replaces the plans of the majors and cohorts it holds."""
+    def import_course_plans(self, school_code: str, path: str, filename: str, actor: dict,
+                            dry_run: bool = False) -> dict:
+        """A course plan file: checked whole, then replaces the plans of the majors and cohorts it holds.
+        With `dry_run`, the same checks and what the import would change, and nothing stored."""
         rows, ignored = plans.parse(path, filename, set(self.roster.major_codes(school_code)))
         with self.db.transaction() as session:
+            found = plan_changes.judge(session, school_code, rows, filename,
+                                       lambda pairs: self.review.locked_graduates(school_code, plans=pairs)["plans"])
+            if dry_run:
+                return changes.dry_run_answer(found, ignored)
             count = plans.store(session, school_code, rows)
             self._log(session, school_code, "course-plans", filename, actor, count)
-        return {"imported": count, "ignored_columns": ignored}
+        return {"imported": count, "ignored_columns": ignored, "changes": found}
 
     @rpc
     def import_grades(self, school_code: str, path: str, filename: str, actor: dict,
-                      course: str | None = None, term: int | None = None) -> dict:
+                      course: str | None = None, term: int | None = None, dry_run: bool = False) -> dict:
         """A grade sheet: the school's long sheet, or one class and course (`course`, `term`)."""
         rows = grade_import.read_file(path, filename, course, term)
-        return {**self._import_grades(school_code, rows, filename, actor), "ignored_columns": rows.ignored}
+        return {**self._import_grades(school_code, rows, filename, actor, dry_run), "ignored_columns": rows.ignored}
 
     @rpc
-    def import_grade_records(self, school_code: str, records: list[dict], actor: dict) -> dict:
+    def import_grade_records(self, school_code: str, records: list[dict], actor: dict, dry_run: bool = False) -> dict:
         """Grades sent as API records: {id_number, name, course, term, score, makeup_score}."""
         keys = {"id_number": "身份证号", "name": "姓名", "course": "课程名称", "term": "学期", "score": "成绩",
                 "makeup_score": "补考成绩"}
         rows = ((i, {keys[k]: v for k, v in r.items() if k in keys}) for i, r in enumerate(records, start=1))
-        return self._import_grades(school_code, grade_import.GradeRows(rows), "成绩数据", actor)
+        return self._import_grades(school_code, grade_import.GradeRows(rows), "成绩数据", actor, dry_run)
 
-    def _import_grades(self, school_code: str, rows: grade_import.GradeRows, source: str, actor: dict) -> dict:
+    def _import_grades(self, school_code: str, rows: grade_import.GradeRows, source: str, actor: dict,
+                       dry_run: bool) -> dict:
         with self.db.transaction() as session:
-            count = grade_import.import_rows(
+            count, found = grade_import.import_rows(
                 session, school_code, rows, source,
-                students_of=lambda ids: self.roster.students_brief(school_code, ids))
+                students_of=lambda ids: self.roster.students_brief(school_code, ids),
+                locked_of=lambda ids: self.review.locked_graduates(school_code, ids)["students"], dry_run=dry_run)
+            if dry_run:
+                return changes.dry_run_answer(found, [])
             self._log(session, school_code, "grades", source, actor, count)
-        return {"imported": count}
+        return {"imported": count, "changes": found}
 
     def _log(self, session, school_code: str, kind: str, filename: str, actor: dict, rows: int) -> None:
         session.execute(imports.insert().values(school_code=school_code, kind=kind, filename=filename,

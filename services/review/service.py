@@ -8,7 +8,7 @@ from services.common import events
 from services.common.db import Database
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
-from services.review import actions, deadlines, intake, machine, reverification, states, verdicts, views
+from services.review import actions, deadlines, intake, locks, machine, reverification, states, verdicts, views
 from services.review import search as graduate_search
 from services.review import season as season_view
 from services.review.view_cache import ReviewViews
@@ -49,6 +49,16 @@ class ReviewService(HealthMixin):
                 "school_code": done["school_code"], "rows": done["to_verify"],
             })
         return {"review_id": done["review_id"], "generation": done["generation"], "reverified": done["reverified"]}
+
+    @rpc
+    def locked_graduates(self, school_code: str, id_numbers: list[str] | None = None,
+                         plans: list[list] | None = None) -> dict:
+        """Which of these students, and of these course plans ([major_code, cohort]), a review of the
+        school submitted to its chain holds, so an import may not change them: {"students": {id_number:
+        lock}, "plans": [{major_code, cohort, **lock}]}, a lock {review_id, title, status, status_name}."""
+        with self.db.transaction() as session:
+            return locks.locked(session, school_code, list(id_numbers or []),
+                                [(str(m), int(c)) for m, c in plans or []])
 
     @rpc
     def act(self, review_id: str, action: str, actor: dict, major_code: str | None = None,

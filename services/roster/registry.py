@@ -50,6 +50,7 @@ def parse(path: str, filename: str) -> tuple[list[dict], list[str]]:
     for number, row in table.rows:
         reader.start(number, row)
         rec = {
+            "row": number,
             "student_no": reader.get("学号", cells.required_code),
             "name": reader.get("姓名", cells.name),
             "gender": reader.get("性别", cells.choice, vocab.GENDERS, vocab.GENDER_SYNONYMS),

@@ -4,12 +4,11 @@ import base64
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 
-from services.common import events
+from services.common import changes, events
 from services.common.db import Database
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
-from services.roster import graduates, photo_store, registry, templates
-from services.roster.tables import imports
+from services.roster import graduates, import_log, photo_store, registry, registry_changes, templates
 
 REVERIFY_FILENAME = "重新核验"  # the import log's name for a list verified again without a file
 
@@ -27,15 +26,20 @@ class RosterService(HealthMixin):
         return base64.b64encode(templates.build_template(kind)).decode()
 
     @rpc
-    def import_students(self, school_code: str, path: str, filename: str, actor: dict) -> dict:
-        """Registry import: all rows checked first; then added or updated together, or nothing."""
+    def import_students(self, school_code: str, path: str, filename: str, actor: dict,
+                        dry_run: bool = False) -> dict:
+        """Registry import: all rows checked first; then added or updated together, or nothing. With
+        `dry_run`, the same checks and what the import would change, and nothing stored."""
         records, ignored = registry.parse(path, filename)
         with self.db.transaction() as session:
+            found = registry_changes.judge(session, school_code, records, filename,
+                                           lambda ids: self.review.locked_graduates(school_code, ids)["students"])
+            if dry_run:
+                return changes.dry_run_answer(found, ignored)
             result = {**registry.store(session, school_code, records), "ignored_columns": ignored}
-            session.execute(imports.insert().values(
-                school_code=school_code, kind="students", filename=filename, username=actor["username"],
-                rows=result["imported"], details=result))
-        return result
+            import_log.record(session, school_code, "students", filename, actor, result["imported"],
+                              {**result, "changes": changes.counts_only(found)})
+        return {**result, "changes": found}
 
     @rpc
     def major_codes(self, school_code: str) -> list[str]:
@@ -53,9 +57,8 @@ class RosterService(HealthMixin):
         """Graduates' photos: every file judged; accepted ones stored, replacing earlier ones."""
         with self.db.transaction() as session:
             result = photo_store.import_photos(session, school_code, path, filename, actor["username"])
-            session.execute(imports.insert().values(
-                school_code=school_code, kind="photos", filename=filename, username=actor["username"],
-                rows=result["accepted"], details={"rejected": len(result["rejected"])}))
+            import_log.record(session, school_code, "photos", filename, actor, result["accepted"],
+                              {"rejected": len(result["rejected"])})
         return result
 
     @rpc
@@ -67,9 +70,8 @@ class RosterService(HealthMixin):
         certified = graduates.mark_certified(rows, self.numbering.holders(graduates.valid_ids(rows)))
         opened = self.review.create_review(request, rows)
         with self.db.transaction() as session:
-            session.execute(imports.insert().values(
-                school_code=request["school_code"], kind="graduates", filename=request["filename"],
-                username=request["actor"]["username"], rows=len(rows), details=opened))
+            import_log.record(session, request["school_code"], "graduates", request["filename"], request["actor"],
+                              len(rows), opened)
         return {**opened, "already_certified": certified, "ignored_columns": ignored}
 
     @rpc
@@ -83,9 +85,8 @@ class RosterService(HealthMixin):
         certified = graduates.mark_certified(rows, self.numbering.holders(graduates.valid_ids(rows)))
         done = self.review.reverify(review_id, rows, scope, actor, listed["generation"])
         with self.db.transaction() as session:
-            session.execute(imports.insert().values(
-                school_code=listed["school_code"], kind="graduates", filename=REVERIFY_FILENAME,
-                username=actor["username"], rows=len(rows), details={**done, "scope": scope}))
+            import_log.record(session, listed["school_code"], "graduates", REVERIFY_FILENAME, actor, len(rows),
+                              {**done, "scope": scope})
         return {**done, "school_code": listed["school_code"], "already_certified": certified}
 
     @event_handler("review", events.COHORT_GRADUATED, requeue_on_error=True)

@@ -112,11 +112,15 @@ def test_what_clerks_produce_is_accepted(client, manager, engine):
 def test_csv_with_bom_adds_then_updates(client, manager, engine):
     data = rows(count=3, start=201)
     r = upload(client, URL, manager, csv_bytes(data), "学籍.csv")
-    assert r.get_json() == {"imported": 3, "added": 3, "updated": 0, "ignored_columns": [], "errors": []}
+    answer = r.get_json()
+    assert answer.pop("changes")["new"] == 3
+    assert answer == {"imported": 3, "added": 3, "updated": 0, "ignored_columns": [], "errors": []}
     data[0]["班级"] = "2023级计算机2班"
     data[1]["学籍状态"] = "休学"
     r = upload(client, URL, manager, csv_bytes(data, bom=False), "学籍.csv")
-    assert r.get_json() == {"imported": 3, "added": 0, "updated": 3, "ignored_columns": [], "errors": []}
+    answer = r.get_json()
+    assert (answer["changes"]["changed"], answer.pop("changes")["unchanged"]) == (2, 1)
+    assert answer == {"imported": 3, "added": 0, "updated": 3, "ignored_columns": [], "errors": []}
     stored = students_of_s1(engine)
     assert stored[data[0]["身份证号"]].class_name == "2023级计算机2班"
     assert stored[data[1]["身份证号"]].status == "休学"
