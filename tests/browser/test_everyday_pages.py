@@ -214,3 +214,41 @@ def test_the_public_check_ignores_spaces_in_a_typed_number(clerk, school):
     web.click("#verify-form button[type=submit]")
     web.wait_text("#verify-result", "查询不到")  # the spaces dropped, the number checked (made up: not found)
     assert "11位" not in web.text("#verify-result")
+
+
+def test_a_reimport_shows_what_would_change_and_stores_only_on_confirm(clerk, client, school, engine, tmp_path):
+    students = [student_row(n, 专业代码=MAJORS[0][0], 专业名称=MAJORS[0][1]) for n in range(6940, 6944)]
+    path = tmp_path / "学籍.xlsx"
+    path.write_bytes(xlsx(students))
+    clerk.login(MANAGER)
+    clerk.go("/school/data")
+    clerk.upload("#form-students", str(path))  # nothing of the file is stored yet: imported at once
+    clerk.wait_text("#form-students .result", "导入成功")
+
+    changed = [dict(students[0], 班级="2023级计算机9班"), *students[1:]]
+    added = student_row(6944, 专业代码=MAJORS[0][0], 专业名称=MAJORS[0][1])
+    path.write_bytes(xlsx([*changed, added]))
+    clerk.upload("#form-students", str(path))
+    clerk.wait_text("#import-outcome-title", "导入前请核对")
+    assert "新增 1 条，修改 1 条，不变 3 条" in clerk.text("#changes-summary")
+    rows = [[c.text for c in tr.find_elements(By.TAG_NAME, "td")] for tr in clerk.finds("table.changes tbody tr")]
+    assert rows[0][0] == "2" and students[0]["姓名"] in rows[0][1]
+    assert rows[0][2] == "班级：2023级计算机1班 → 2023级计算机9班"
+    assert rows[1][0] == "6" and added["姓名"] in rows[1][1]
+    assert "尚未导入" in clerk.text("#form-students .result")
+    clerk.shot("3x-reimport-preview")
+
+    def stored_class() -> str | None:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT class_name FROM roster.students WHERE id_number = %s",
+                                        (students[0]["身份证号"],)).scalar()
+
+    clerk.click("#cancel-import")
+    clerk.wait_text("#form-students .result", "已取消，未导入")
+    assert stored_class() == "2023级计算机1班"
+
+    clerk.upload("#form-students", str(path))
+    clerk.click("#confirm-import")
+    clerk.wait_text("#form-students .result", "导入成功")
+    assert "新增 1 条，修改 1 条，不变 3 条" in clerk.text("#import-outcome")
+    assert stored_class() == "2023级计算机9班"

@@ -6,13 +6,48 @@ import {errorBox, rowErrors} from "../lib/messages.js";
 
 const TITLES = {students: "学籍", "course-plans": "课程设置", grades: "成绩", photos: "照片"};
 
-function outcome(kind, ok, ...nodes) {
+// Imports over existing data are first tried as a dry run and shown; they are stored on confirmation.
+const PREVIEWED = new Set(["students", "course-plans", "grades"]);
+const SHOWN_TITLES = {ok: "导入成功", bad: "导入未成功", preview: "导入前请核对"};
+
+function outcome(kind, state, ...nodes) {
   const panel = $("#import-outcome");
   panel.hidden = false;
-  panel.className = `card ${ok ? "outcome-ok" : "outcome-bad"}`;
-  $("#import-outcome-title").textContent = `${TITLES[kind]}导入${ok ? "成功" : "未成功"}（${new Date().toLocaleTimeString("zh-CN")}）`;
-  fill($("#import-outcome-body"), ...nodes);
+  panel.className = `card outcome-${state}`;
+  $("#import-outcome-title").textContent = `${TITLES[kind]}${SHOWN_TITLES[state]}（${new Date().toLocaleTimeString("zh-CN")}）`;
+  fill($("#import-outcome-body"), ...nodes.flat().filter(Boolean));
   panel.scrollIntoView({block: "start"});
+}
+
+/** Whether the file meets data already stored: then the clerk sees the changes before they are made. */
+function meetsStoredData(changes) {
+  return Boolean(changes) && changes.changed + changes.unchanged + changes.missing > 0;
+}
+
+function listed(title, count, items, headers, cells) {
+  if (!count) return null;
+  const more = count > items.length ? `（只列出前 ${items.length} 条）` : "";
+  return [el("h3", null, `${title} ${count} 条${more}`),
+    el("div", {class: items.length > 15 ? "scroll-box" : null}, table(headers, items.map(cells), "changes"))];
+}
+
+/** What a dry run found: counts, then the new, changed (old → new) and missing records. */
+function changesView(changes) {
+  const items = changes.items || {};
+  const missingFate = changes.missing_action === "removed" ? "导入后将被删除" : "保留不变";
+  return [
+    el("p", {id: "changes-summary"}, `新增 ${changes.new} 条，修改 ${changes.changed} 条，不变 ${changes.unchanged} 条；`
+      + `系统中已有、文件中没有的 ${changes.missing} 条${missingFate}。`),
+    listed("修改", changes.changed, items.changed || [], ["行", "记录", "修改内容（原 → 新）"], (c) => [dash(c.row), c.label,
+      c.fields.map((f) => `${f.column}：${dash(f.old)} → ${dash(f.new)}`).join("；")]),
+    listed("新增", changes.new, items.new || [], ["行", "记录"], (c) => [dash(c.row), c.label]),
+    listed(`文件中没有（${missingFate}）`, changes.missing, items.missing || [], ["记录"], (c) => [c.label]),
+  ].flat().filter(Boolean);
+}
+
+function changedNote(data) {
+  const c = data.changes;
+  return c ? el("p", {class: "hint"}, `新增 ${c.new} 条，修改 ${c.changed} 条，不变 ${c.unchanged} 条。`) : null;
 }
 
 function importResult(kind, data) {
@@ -58,20 +93,57 @@ async function submitImport(form) {
       data.set("course", course);
     }
   }
-  busy(result, kind === "photos" ? "正在上传照片，请稍候…" : "正在导入…");
+  const url = `/api/v1/schools/${enc(school)}/${kind}`;
   button.disabled = true;
   try {
-    const answer = await api("POST", `/api/v1/schools/${enc(school)}/${kind}`, data);
-    const nodes = [importResult(kind, answer), ignoredNote(answer)].flat().filter(Boolean);
-    fill(result, nodes[0].cloneNode(true));
-    outcome(kind, true, ...nodes);
+    if (PREVIEWED.has(kind)) {
+      busy(result, "正在检查文件…");
+      data.set("dry_run", "true");
+      const tried = await api("POST", url, data);
+      data.delete("dry_run");
+      if (meetsStoredData(tried.changes)) {
+        fill(result, el("p", {class: "warn"}, "尚未导入：请在页面上方核对将要修改的内容，确认后导入。"));
+        outcome(kind, "preview", ...changesView(tried.changes), ignoredNote(tried),
+          el("p", {class: "actions"},
+            el("button", {type: "button", class: "primary", id: "confirm-import", onclick: () => store(kind, url, data, result, button)}, "确认导入"),
+            " ",
+            el("button", {type: "button", id: "cancel-import", onclick: () => cancel(result)}, "取消")));
+        return;
+      }
+    }
+    await store(kind, url, data, result, button);
   } catch (err) {
-    const problems = rowErrors(err).length;
-    fill(result, el("p", {class: "bad"}, problems ? `未导入：有 ${problems} 处问题，见页面上方的清单。` : `未导入：${err.message}`));
-    outcome(kind, false, errorBox(err));
+    refused(kind, err, result);
   } finally {
     button.disabled = false;
   }
+}
+
+async function store(kind, url, data, result, button) {
+  busy(result, kind === "photos" ? "正在上传照片，请稍候…" : "正在导入…");
+  button.disabled = true;
+  for (const b of $$("#import-outcome button")) b.disabled = true;
+  try {
+    const answer = await api("POST", url, data);
+    const nodes = [importResult(kind, answer), changedNote(answer), ignoredNote(answer)].flat().filter(Boolean);
+    fill(result, nodes[0].cloneNode(true));
+    outcome(kind, "ok", ...nodes);
+  } catch (err) {
+    refused(kind, err, result);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function cancel(result) {
+  $("#import-outcome").hidden = true;
+  fill(result, el("p", {class: "hint"}, "已取消，未导入。"));
+}
+
+function refused(kind, err, result) {
+  const problems = rowErrors(err).length;
+  fill(result, el("p", {class: "bad"}, problems ? `未导入：有 ${problems} 处问题，见页面上方的清单。` : `未导入：${err.message}`));
+  outcome(kind, "bad", errorBox(err));
 }
 
 for (const form of $$("form.import")) {
