@@ -6,17 +6,11 @@ from gateway import accounts, audit
 from gateway import orgs as org_tree
 from gateway.auth import Unauthorized, login_required, token_ttl
 from gateway.db import connect
+from gateway.inputs import json_body
 from gateway.roles import ORG_ADMIN, PROVINCE_ADMIN
 from services.common.errors import BadInput, Forbidden
 
 bp = Blueprint("accounts", __name__, url_prefix="/api/v1")
-
-
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("请求体应为JSON对象")
-    return body
 
 
 def sign_in(username: str, password: str) -> dict:

@@ -1,12 +1,13 @@
 """Certificate numbers of a review, corrections, and the public verification (API.md)."""
 import re
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from gateway import access, audit
 from gateway.api.reviews import review_for_viewer
 from gateway.auth import login_required
 from gateway.db import connect
+from gateway.inputs import optional_json_body, rpc
 from gateway.ratelimit import hit
 from gateway.roles import CERTIFICATE_CORRECTION_ROLES, ID_REVEAL_ROLES
 from services.common.errors import BadInput, Conflict, NotFound
@@ -16,10 +17,6 @@ bp = Blueprint("certificates", __name__, url_prefix="/api/v1")
 
 NUMBER_RE = re.compile(r"^\d{11}$")
 VERIFY_LIMIT = 30  # per client address per minute
-
-
-def rpc():
-    return current_app.extensions["rpc"]
 
 
 @bp.get("/reviews/<review_id>/certificates")
@@ -56,8 +53,7 @@ def reveal_id_number(review_id: str, number: str):
 
 
 def reason_given(what: str) -> str:
-    body = request.get_json(silent=True) or {}
-    reason = str(body.get("reason") or "").strip() if isinstance(body, dict) else ""
+    reason = str(optional_json_body().get("reason") or "").strip()
     if not reason:
         raise BadInput(f"请写明{what}原因")
     return reason

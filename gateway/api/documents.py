@@ -1,7 +1,7 @@
 """Documents (API.md "Documents"): certificates and the stamping office's forms as files, print
 profiles, and print jobs sent to the printing service's CUPS."""
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from gateway import access, audit
 from gateway import orgs as org_tree
@@ -9,6 +9,7 @@ from gateway.api.print_sites import printing_school, site_for_school
 from gateway.api.reviews import review_for_viewer
 from gateway.auth import login_required
 from gateway.db import connect
+from gateway.inputs import flag, json_body, rpc
 from gateway.rendered import MIMETYPES, send_rendered
 from services.common.errors import BadInput, NotFound
 from services.printing.errors import PrinterUnavailable  # noqa: F401  (registers the 503 for RPC answers)
@@ -19,17 +20,6 @@ bp = Blueprint("documents", __name__, url_prefix="/api/v1")
 RENDER_TIMEOUT = 300  # seconds: a season's certificates, photos included, are rendered in one call
 
 
-def rpc():
-    return current_app.extensions["rpc"]
-
-
-def _flag(raw: str | None, name: str) -> bool:
-    value = (raw or "false").strip().lower()
-    if value not in ("true", "false", "1", "0"):
-        raise BadInput(f"{name} 应为 true 或 false")
-    return value in ("true", "1")
-
-
 @bp.get("/reviews/<review_id>/certificates.pdf")
 @login_required()
 def certificates_pdf(review_id: str):
@@ -37,7 +27,7 @@ def certificates_pdf(review_id: str):
     review_for_viewer(review_id)
     done = rpc().with_timeout(RENDER_TIMEOUT).printing.render_certificates(
         review_id, request.args.get("profile") or None, only_seq_of_query(request.args.get("only_seq")),
-        _flag(request.args.get("preview"), "preview"))
+        flag(request.args.get("preview"), "preview"))
     return send_rendered(done["path"], done["filename"], "pdf")
 
 
@@ -88,9 +78,7 @@ def list_profiles(school_code: str):
 def save_profile(school_code: str):
     """Add or change a print profile {name, offset_x_mm, offset_y_mm, skew_deg, scale}."""
     printing_school(school_code)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput('请求体应为 {"name","offset_x_mm","offset_y_mm","skew_deg","scale"}')
+    body = json_body('{"name","offset_x_mm","offset_y_mm","skew_deg","scale"}')
     return jsonify(rpc().printing.save_profile(school_code, body, access.actor()))
 
 
@@ -107,9 +95,7 @@ def submit_print_job(review_id: str):
     """Print certificates or forms {site, printer, profile, what: certificates|forms, only_seq, forms, copies,
     reprint_reason}: 202. With `site`, the job goes to that print site's agent."""
     review = review_for_viewer(review_id)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput('请求体应为 {"printer","profile","what": "certificates|forms","only_seq": [...]}')
+    body = json_body('{"printer","profile","what": "certificates|forms","only_seq": [...]}')
     what = body.get("what")
     if what == "certificates":
         printing_school(review["school_code"])  # by the school, or a bureau printing for it at its site

@@ -1,18 +1,15 @@
 """Finding a graduate (?q= a name or its start, or a whole ID number) in the reviews of the caller's
 subtree, with the certificate each listing got. Read-only: nothing is audited, ID numbers are masked."""
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from gateway import access
 from gateway.auth import login_required
+from gateway.inputs import rpc
 from gateway.roles import SEARCH_ROLES
 from services.common.idnumber import mask
 
 bp = Blueprint("graduates", __name__, url_prefix="/api/v1")
 
-
-
-def rpc():
-    return current_app.extensions["rpc"]
 
 
 def certificate_of(listing: dict, certificates: dict[str, list[dict]]) -> dict | None:

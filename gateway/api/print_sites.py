@@ -1,22 +1,19 @@
 """Print sites (API.md "Print sites"): registered by the province, listed with their printers, revoked;
 and the parts of a site's print job, fetched by its agent with the job's token."""
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from gateway import access, audit
 from gateway import orgs as org_tree
 from gateway.auth import login_required
 from gateway.db import connect
+from gateway.inputs import json_body, rpc
 from gateway.rendered import send_rendered
 from gateway.roles import PROVINCE_ADMIN, SCHOOL_GRADUATION_MANAGER
-from services.common.errors import BadInput, Forbidden, NotFound
+from services.common.errors import Forbidden, NotFound
 
 bp = Blueprint("print_sites", __name__, url_prefix="/api/v1")
 
 TOKEN_HEADER = "X-Print-Job-Token"
-
-
-def rpc():
-    return current_app.extensions["rpc"]
 
 
 def serving_orgs(conn, org: dict) -> list[str]:
@@ -52,9 +49,7 @@ def site_for_school(site_id: str, school: dict) -> dict:
 @login_required(PROVINCE_ADMIN)
 def register():
     """Register a print site for an organisation {org_code, name}; the agent's credentials are shown once."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput('请求体应为 {"org_code","name"}')
+    body = json_body('{"org_code","name"}')
     with connect() as conn:
         org = org_tree.require_visible(conn, str(body.get("org_code") or ""), g.org)
     site = rpc().printing.register_site(org["code"], str(body.get("name") or ""), {"username": g.user["username"]})

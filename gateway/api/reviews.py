@@ -1,12 +1,13 @@
 """Graduation reviews (API.md "Graduation reviews")."""
 import datetime as dt
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from gateway import access, audit
 from gateway import orgs as org_tree
 from gateway.auth import login_required
 from gateway.db import connect
+from gateway.inputs import flag, optional_json_body, rpc
 from gateway.roles import ID_REVEAL_ROLES
 from gateway.uploads import SPREADSHEETS, saved_upload
 from services.common import vocab
@@ -14,10 +15,6 @@ from services.common.errors import BadInput, NotFound
 from services.common.idnumber import mask
 
 bp = Blueprint("reviews", __name__, url_prefix="/api/v1")
-
-
-def rpc():
-    return current_app.extensions["rpc"]
 
 
 def form_choice(field: str, choices: tuple[str, ...]) -> str:
@@ -40,16 +37,14 @@ def create_review():
     """Import a graduate list: creates the review (or rebuilds a draft one) and starts verification."""
     school_code = (request.form.get("school_code") or "").strip()
     school = access.school_for_change(school_code)
-    rebuild = (request.form.get("rebuild") or "false").strip().lower()
-    if rebuild not in ("true", "false"):
-        raise BadInput("字段 rebuild 应为 true 或 false")
+    rebuild = flag(request.form.get("rebuild"), "字段 rebuild", "true 表示允许重建（替换已有名单）")
     with connect() as conn:
         chain = [{"code": o["code"], "name": o["name"], "kind": o["kind"]} for o in org_tree.review_chain(conn, school)]
         unit = org_tree.stamping_unit(conn, school)
     req = {
         "school_code": school["code"], "school_name": school["name"], "year": form_year(),
         "season": form_choice("season", vocab.SEASONS), "kind": form_choice("kind", vocab.REVIEW_KINDS),
-        "rebuild": rebuild == "true", "chain": chain,
+        "rebuild": rebuild, "chain": chain,
         "stamping_unit_code": unit["stamping_unit_code"] if unit else None,
         "stamping_org_code": unit["code"] if unit else None,
         "actor": access.actor(),
@@ -140,8 +135,7 @@ def act(review_id: str, action: str, **kwargs):
 def reverify(review_id: str):
     """重新核验 {"scope": "unqualified" (default) | "all"}: the list the review holds, verified again against
     the registry and grades as they are now, row numbers unchanged; 202 with the review, verifying."""
-    body = request.get_json(silent=True) or {}
-    scope = (body.get("scope") if isinstance(body, dict) else None) or "unqualified"  # judged by the service
+    scope = optional_json_body().get("scope") or "unqualified"  # judged by the service
     review_for_viewer(review_id)
     done = rpc().roster.reverify_review(review_id, scope, access.actor())
     audit_listed_again(review_id, done["school_code"], "重新核验", done["already_certified"])
@@ -173,8 +167,7 @@ def approve(review_id: str):
 @login_required()
 def return_review(review_id: str):
     """The acting level returns the review to the school with a written reason."""
-    body = request.get_json(silent=True) or {}
-    return act(review_id, "return", reason=body.get("reason") if isinstance(body, dict) else None)
+    return act(review_id, "return", reason=optional_json_body().get("reason"))
 
 
 @bp.post("/reviews/<review_id>/mark-printed")
@@ -213,7 +206,7 @@ def list_reviews():
     filters = {k: request.args.get(k) for k in ("school_code", "season", "status", "kind", "year")}
     if filters["year"] and not filters["year"].isdigit():
         raise BadInput("year 应为四位年份")
-    if request.args.get("waiting") == "true":
+    if flag(request.args.get("waiting"), "waiting"):
         filters["waiting_for"] = g.org["code"]
     return jsonify(rpc().review.list_reviews(access.visible_school_codes(), filters))
 
@@ -229,7 +222,7 @@ def deadlines():
 @login_required("province_admin")
 def set_calendar_day():
     """The province adds or corrects a day of the working calendar {date, workday, note}."""
-    body = request.get_json(silent=True) or {}
+    body = optional_json_body()
     day = calendar_date(str(body.get("date") or ""))
     if not isinstance(body.get("workday"), bool):
         raise BadInput("workday 应为 true（上班）或 false（放假）")

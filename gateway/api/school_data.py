@@ -6,10 +6,11 @@ the import would change (`changes`), with nothing stored. A real import answers 
 import base64
 import io
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file
 
 from gateway import access
 from gateway.auth import login_required
+from gateway.inputs import flag, json_body, rpc
 from gateway.uploads import SPREADSHEETS, saved_upload
 from services.common.columns import KINDS, TITLES
 from services.common.errors import BadInput, NotFound
@@ -19,28 +20,12 @@ bp = Blueprint("school_data", __name__, url_prefix="/api/v1")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def rpc():
-    return current_app.extensions["rpc"]
-
-
-YES, NO = ("true", "1", "yes"), ("false", "0", "no", "")
-
-
 def dry_run_requested(body: dict | None = None) -> bool:
     """`dry_run` true|1|yes (or false|0|no) from the query, the form, or a JSON body."""
     values = [request.args.get("dry_run"), None if request.is_json else request.form.get("dry_run")]
     if body is not None:
         values.append(body.get("dry_run"))
-    wanted = False
-    for value in values:
-        if value is None or isinstance(value, bool):
-            wanted = wanted or bool(value)
-            continue
-        text = str(value).strip().lower()
-        if text not in YES + NO:
-            raise BadInput("dry_run 应为 true 或 false：true 只检查文件并列出导入会修改的内容，不保存")
-        wanted = wanted or text in YES
-    return wanted
+    return any([flag(v, "dry_run", "true 只检查文件并列出导入会修改的内容，不保存") for v in values])
 
 
 def answered(result: dict, dry_run: bool, *fields: str):
@@ -100,10 +85,11 @@ def import_grades(school_code: str):
     """Grades: the school's long sheet; one class and course (form fields course, term); or JSON records."""
     access.school_for_change(school_code)
     if request.is_json:
-        body = request.get_json(silent=True)
-        records = body.get("grades") if isinstance(body, dict) else None
+        shape = '{"grades": [{"id_number","name","course","term","score","makeup_score"}]}'
+        records = json_body(shape).get("grades")
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise BadInput('请求体应为 {"grades": [{"id_number","name","course","term","score","makeup_score"}]}')
+            raise BadInput(f"请求体应为 {shape}")
+        body = request.get_json()
         dry_run = dry_run_requested(body)
         result = rpc().grading.import_grade_records(school_code, records, access.actor(), dry_run=dry_run)
         return answered(result, dry_run, "imported")

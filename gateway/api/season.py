@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, g, jsonify, request, send_file
+from flask import Blueprint, g, jsonify, request, send_file
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from gateway import orgs as org_tree
 from gateway.auth import login_required
 from gateway.db import connect
+from gateway.inputs import rpc
 from gateway.rendered import MIMETYPES
 from services.common import vocab
 from services.common.errors import BadInput, Forbidden
@@ -26,10 +27,6 @@ DUE = ("near", "overdue")
 BUREAU_KINDS = ("province", "city", "county")
 CHINA = ZoneInfo("Asia/Shanghai")
 KIND_NAMES = {"province": "省", "city": "市", "county": "县区"}
-
-
-def rpc():
-    return current_app.extensions["rpc"]
 
 
 def _query() -> dict:
