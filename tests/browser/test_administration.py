@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select
 
-from tests.integration.gateway_fixtures import ADMIN, PASSWORD, login
+from tests.support.gateway import ADMIN, PASSWORD, login
 from tests.support.season import approve_all_majors, verified_review
 from tests.support.wait import until
 

@@ -7,8 +7,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
-from tests.integration.gateway_fixtures import login
 from tests.support.courses import PLAN, plan_rows
+from tests.support.gateway import login
 from tests.support.orgs import county_with_school
 from tests.support.people import student_row
 from tests.support.season import MAJORS, approve_all_majors, listed_review

@@ -18,8 +18,8 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.web import WAIT
-from tests.integration.gateway_fixtures import ADMIN, PASSWORD, login
 from tests.support.courses import grade_rows, plan_rows
+from tests.support.gateway import ADMIN, PASSWORD, login
 from tests.support.orgs import county_with_school
 from tests.support.people import graduate_row, student_row
 from tests.support.photos import photo

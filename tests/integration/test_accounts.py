@@ -6,7 +6,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.gateway_fixtures import ADMIN, PASSWORD, count, login
+from tests.support.gateway import ADMIN, PASSWORD, count, login
 from tests.support.processes import ROOT
 
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from gateway import accounts
-from tests.integration.gateway_fixtures import ADMIN, PASSWORD, count, login
+from tests.support.gateway import ADMIN, PASSWORD, count, login
 
 # a subtree of this module's own, so that no other test's org lists or accounts meet ours:
 # 6177 city (reviews, stamping unit 77) → 617701 county (reviews) → AS1; AS2 directly under the city

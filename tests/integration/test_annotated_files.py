@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from services.common.annotate import ERROR_COLOR, ERRORS_SHEET, NOTE_HEADER
-from tests.integration.gateway_fixtures import PASSWORD, login
+from tests.support.gateway import PASSWORD, login
 from tests.support.people import student_row
 from tests.support.uploads import upload
 from tests.support.workbooks import SOFFICE, saved_by_libreoffice, xlsx

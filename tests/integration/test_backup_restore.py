@@ -25,8 +25,8 @@ from deploy import backup, databases
 from gateway.app import create_app
 from services.common import events
 from services.common.events import SUBSCRIPTIONS, listener_queues
-from tests.integration.gateway_fixtures import login
 from tests.support import infra
+from tests.support.gateway import login
 from tests.support.processes import ServiceProcess
 from tests.support.season import submit_through_chain, verified_review
 from tests.support.stack import services_on

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 from PIL import Image
 
-from tests.integration.gateway_fixtures import login
+from tests.support.gateway import login
 from tests.support.photos import photo as make_photo
 from tests.support.season import approve_all_majors, verified_review
 from tests.support.uploads import upload

@@ -1,8 +1,8 @@
 """Course plans and grades through the real HTTP API: every bad row named, nothing half-stored."""
 import pytest
 
-from tests.integration.gateway_fixtures import login
 from tests.support.courses import grade_rows, plan_rows
+from tests.support.gateway import login
 from tests.support.people import student_row
 from tests.support.snapshots import table_digest
 from tests.support.uploads import upload

@@ -3,8 +3,8 @@ worker killed mid-chunk loses nothing and doubles nothing."""
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.gateway_fixtures import PASSWORD, login
 from tests.support.courses import PLAN, plan_rows
+from tests.support.gateway import PASSWORD, login
 from tests.support.people import graduate_row, student_row
 from tests.support.uploads import upload
 from tests.support.wait import until

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.roster.graduates import NOT_FOUND
-from tests.integration.gateway_fixtures import login
+from tests.support.gateway import login
 from tests.support.people import graduate_row, id_number, student_row
 from tests.support.snapshots import rows_digest
 from tests.support.uploads import upload

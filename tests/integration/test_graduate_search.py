@@ -4,8 +4,8 @@ certificate each listing got, the caller's subtree and nothing beyond it, and th
 import sqlalchemy as sa
 
 from services.common.idnumber import mask
-from tests.integration.gateway_fixtures import login
 from tests.support.courses import PLAN, plan_rows
+from tests.support.gateway import login
 from tests.support.people import student_row
 from tests.support.season import listed_review, numbered_certificates, verified_view
 from tests.support.uploads import upload

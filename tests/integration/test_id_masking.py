@@ -5,7 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.gateway_fixtures import ADMIN, login
+from tests.support.gateway import ADMIN, login
 from tests.support.season import listed_review, numbered_certificates, verified_review
 
 MASKED = re.compile(r"^\d{6}\*{8}[\dX]{4}$")

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from services.common.idnumber import mask
-from tests.integration.gateway_fixtures import PASSWORD, login
 from tests.support.courses import PLAN, grade_rows, plan_rows
+from tests.support.gateway import PASSWORD, login
 from tests.support.people import student_row
 from tests.support.season import approve_all_majors, listed_review, numbered_certificates, verified_review
 from tests.support.snapshots import table_digest

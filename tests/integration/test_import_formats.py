@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from tests.integration.gateway_fixtures import PASSWORD, login
 from tests.support.courses import grade_rows, plan_rows
+from tests.support.gateway import PASSWORD, login
 from tests.support.people import graduate_row, student_row
 from tests.support.snapshots import rows_digest
 from tests.support.uploads import upload

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from tests.integration.gateway_fixtures import login
+from tests.support.gateway import login
 from tests.support.season import approve_all_majors, verified_review
 from tests.support.wait import until
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 import services.common.green  # noqa: F401  (psycopg2 cooperative: the race below blocks in a green thread)
 from services.numbering import allocation
-from tests.integration.gateway_fixtures import login
+from tests.support.gateway import login
 from tests.support.season import (
     listed_review,
     numbered_certificates,

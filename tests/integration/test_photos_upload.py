@@ -4,7 +4,7 @@ import zipfile
 
 import sqlalchemy as sa
 
-from tests.integration.gateway_fixtures import login
+from tests.support.gateway import login
 from tests.support.people import student_row
 from tests.support.photos import photo
 from tests.support.uploads import upload

@@ -9,7 +9,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.integration.gateway_fixtures import login
+from tests.support.gateway import login
 from tests.support.print_sites import QUEUE, AgentProcess, printed, ready_queue, register, sh
 from tests.support.season import numbered_certificates, verified_review
 from tests.support.wait import until

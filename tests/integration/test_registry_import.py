@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.integration.gateway_fixtures import login
+from tests.support.gateway import login
 from tests.support.people import student_row
 from tests.support.snapshots import table_digest
 from tests.support.uploads import upload

@@ -15,8 +15,8 @@ from services.common.idnumber import mask
 from services.review import actions
 from services.roster import graduates
 from services.roster.graduates import NOT_FOUND
-from tests.integration.gateway_fixtures import login
 from tests.support.courses import PLAN, plan_rows
+from tests.support.gateway import login
 from tests.support.people import graduate_row, student_row
 from tests.support.season import MAJORS, approve_all_majors, verified_view
 from tests.support.uploads import upload

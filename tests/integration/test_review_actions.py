@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.common.errors import ServiceError
 from services.review import actions, machine
-from tests.integration.gateway_fixtures import ADMIN, USERS, login
+from tests.support.gateway import ADMIN, USERS, login
 from tests.support.season import approve_all_majors, verified_review
 from tests.support.wait import until
 

@@ -4,8 +4,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.gateway_fixtures import PASSWORD, login
 from tests.integration.test_review_view_cache import make_review
+from tests.support.gateway import PASSWORD, login
 from tests.support.season import approve_all_majors, verified_review
 from tests.support.uploads import upload
 from tests.support.wait import until

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.review import deadlines
-from tests.integration.gateway_fixtures import PASSWORD, login
+from tests.support.gateway import PASSWORD, login
 from tests.support.season import approve_all_majors, submit_through_chain, verified_review
 from tests.support.wait import until
 

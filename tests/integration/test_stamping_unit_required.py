@@ -5,7 +5,7 @@ People 4700–4701, year 2087; this module's own subtree (city 6188 without a un
 import pytest
 
 from services.review import machine
-from tests.integration.gateway_fixtures import PASSWORD, login
+from tests.support.gateway import PASSWORD, login
 from tests.support.season import approve_all_majors, listed_review, verified_review
 from tests.support.wait import until
 

@@ -2,8 +2,8 @@
 qualified, progress through the review, rebuild re-verifies."""
 import pytest
 
-from tests.integration.gateway_fixtures import login
 from tests.support.courses import grade_rows, plan_rows
+from tests.support.gateway import login
 from tests.support.people import graduate_row, student_row
 from tests.support.uploads import upload
 from tests.support.wait import until

@@ -15,8 +15,8 @@ from werkzeug.serving import make_server
 
 from deploy import databases
 from deploy.processes import SERVICE_CLASSES
-from tests.integration.gateway_fixtures import app, client, province  # noqa: F401  (fixtures)
 from tests.support import infra
+from tests.support.gateway import app, client, province  # noqa: F401  (fixtures)
 from tests.support.processes import ROOT, ServiceProcess
 
 LOG_DIR = os.path.join(ROOT, "var", "test-logs")

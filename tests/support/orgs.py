@@ -1,5 +1,5 @@
 """A county bureau and a school of the tests' own under 渭南市教育局, with accounts, made through the API."""
-from tests.integration.gateway_fixtures import PASSWORD
+from tests.support.gateway import PASSWORD
 
 
 def county_with_school(client, admin: dict, county: tuple[str, str], school: tuple[str, str],
