@@ -6,7 +6,8 @@ import openpyxl
 import pytest
 
 from services.common.annotate import ERROR_COLOR, ERRORS_SHEET, NOTE_HEADER
-from tests.support.gateway import PASSWORD, login
+from tests.support.gateway import login
+from tests.support.orgs import school_with_manager
 from tests.support.people import student_row
 from tests.support.uploads import upload
 from tests.support.workbooks import SOFFICE, saved_by_libreoffice, xlsx
@@ -28,12 +29,8 @@ HEADER_ROW, FIRST_ROW = 2, 3
 @pytest.fixture(scope="module")
 def school(app, province, stack):
     client = app.test_client()
-    assert client.post("/api/v1/orgs", headers=province, json={
-        "code": SCHOOL, "name": "渭南市标注测试职业学校", "kind": "school", "parent_code": "6105"}).status_code == 201
-    assert client.post("/api/v1/users", headers=province, json={
-        "username": "f2_manager", "password": PASSWORD, "name": "周老师", "phone": "0913-3333333",
-        "org_code": SCHOOL, "roles": ["school_graduation_manager"]}).status_code == 201
-    return {"client": client, "manager": login(client, "f2_manager")}
+    manager = school_with_manager(client, province, (SCHOOL, "渭南市标注测试职业学校"), ("f2_manager", "周老师"))
+    return {"client": client, "manager": manager}
 
 
 def refused(school, data: bytes, filename: str) -> dict:

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.courses import PLAN, plan_rows
-from tests.support.gateway import PASSWORD, login
+from tests.support.orgs import school_with_manager
 from tests.support.people import graduate_row, student_row
 from tests.support.uploads import upload
 from tests.support.wait import until
@@ -25,12 +25,7 @@ def start_second_worker(spawn, label: str, extra_env: dict | None = None):
 @pytest.fixture(scope="module")
 def school(app, province, stack):
     client = app.test_client()
-    assert client.post("/api/v1/orgs", headers=province, json={
-        "code": SCHOOL, "name": "渭南市第一职业学校", "kind": "school", "parent_code": "6105"}).status_code == 201
-    assert client.post("/api/v1/users", headers=province, json={
-        "username": "w1_manager", "password": PASSWORD, "name": "钱老师", "phone": "0913-1111111",
-        "org_code": SCHOOL, "roles": ["school_graduation_manager"]}).status_code == 201
-    manager = login(client, "w1_manager")
+    manager = school_with_manager(client, province, (SCHOOL, "渭南市第一职业学校"), ("w1_manager", "钱老师"))
     students = [student_row(n) for n in range(2200, 2200 + STUDENTS)]
     assert upload(client, f"/api/v1/schools/{SCHOOL}/students", manager, xlsx(students), "学籍.xlsx").status_code == 200
     assert upload(client, f"/api/v1/schools/{SCHOOL}/course-plans", manager, xlsx(plan_rows()),

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tests.support.courses import grade_rows, plan_rows
-from tests.support.gateway import PASSWORD, login
+from tests.support.orgs import school_with_manager
 from tests.support.people import graduate_row, student_row
 from tests.support.snapshots import rows_digest
 from tests.support.uploads import upload
@@ -56,12 +56,8 @@ GRADUATES_XLSX = xlsx([graduate_row(s) for s in STUDENTS], title="某某学校20
 def school(app, province, stack):
     """F1 with its manager, and the answer and stored data of each kind's template .xlsx."""
     client = app.test_client()
-    assert client.post("/api/v1/orgs", headers=province, json={
-        "code": SCHOOL, "name": "渭南市格式测试职业学校", "kind": "school", "parent_code": "6105"}).status_code == 201
-    assert client.post("/api/v1/users", headers=province, json={
-        "username": "f1_manager", "password": PASSWORD, "name": "孙老师", "phone": "0913-2222222",
-        "org_code": SCHOOL, "roles": ["school_graduation_manager"]}).status_code == 201
-    return {"client": client, "manager": login(client, "f1_manager")}
+    manager = school_with_manager(client, province, (SCHOOL, "渭南市格式测试职业学校"), ("f1_manager", "孙老师"))
+    return {"client": client, "manager": manager}
 
 
 def post(school, url: str, data: bytes, filename: str, fresh: bool = False, **fields):
