@@ -3,6 +3,8 @@
 `up` starts every process in the background (pid files in var/run, logs in var/log/<name>.log),
 waits until the gateway reports every service healthy and prints the URL; it is idempotent.
 `run` does the same in the foreground until Ctrl-C. `down` stops what `up` started.
+Each service process serves Prometheus metrics on a port of its own (from METRICS_BASE_PORT + 1,
+default 9301; `status` lists them), the gateway at /metrics on GATEWAY_PORT.
 """
 import argparse
 import json
@@ -15,7 +17,7 @@ import urllib.error
 import urllib.request
 
 from deploy import databases
-from deploy.processes import Proc, all_processes
+from deploy.processes import METRICS_BASE_PORT, Proc, all_processes
 from services.common.settings import setting
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +32,10 @@ def port() -> int:
 
 def grading_workers() -> int:
     return int(os.environ.get("GRADING_WORKERS", "2"))
+
+
+def processes() -> list[Proc]:
+    return all_processes(port(), grading_workers(), int(os.environ.get("METRICS_BASE_PORT", METRICS_BASE_PORT)))
 
 
 def createdb(url: str | None = None) -> None:
@@ -54,7 +60,7 @@ def running_pid(name: str) -> int | None:
 
 def spawn(proc: Proc, background: bool) -> subprocess.Popen:
     log = open(os.path.join(LOG_DIR, f"{proc.name}.log"), "ab")
-    env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+    env = dict(os.environ, **proc.env, PYTHONWARNINGS="ignore::DeprecationWarning")
     return subprocess.Popen(proc.argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=background)
 
@@ -85,7 +91,7 @@ def up() -> int:
     os.makedirs(RUN_DIR, exist_ok=True)
     os.makedirs(LOG_DIR, exist_ok=True)
     createdb()
-    for proc in all_processes(port(), grading_workers()):
+    for proc in processes():
         if running_pid(proc.name):
             continue
         child = spawn(proc, background=True)
@@ -126,7 +132,7 @@ def down() -> int:
 def run() -> int:
     os.makedirs(LOG_DIR, exist_ok=True)
     createdb()
-    children = [(p.name, spawn(p, background=False)) for p in all_processes(port(), grading_workers())]
+    children = [(p.name, spawn(p, background=False)) for p in processes()]
     print(f"starting; logs in var/log; http://127.0.0.1:{port()}/ — Ctrl-C stops everything")
     try:
         wait_healthy() and print("ready")
@@ -151,6 +157,9 @@ def run() -> int:
 
 def status() -> int:
     print(json.dumps(health(), ensure_ascii=False, indent=2))
+    for proc in processes():
+        where = f"127.0.0.1:{proc.env['METRICS_PORT']}" if "METRICS_PORT" in proc.env else f"127.0.0.1:{port()}"
+        print(f"metrics of {proc.name}: http://{where}/metrics")
     return 0
 
 

@@ -1,7 +1,13 @@
-"""The processes of a local installation: one per service (grading as many as asked) and the gateway."""
+"""The processes of a local installation: one per service (grading as many as asked) and the gateway.
+
+Every service process serves its Prometheus metrics on a port of its own (METRICS_PORT, counted up
+from `metrics_base`: roster 9301, grading-1 9302, ...; `python -m deploy.local status` lists them);
+the gateway serves them at /metrics on its own port, summed over its gunicorn workers
+(gateway/gunicorn_conf.py).
+"""
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SERVICE_CLASSES = {
     "roster": "RosterService",
@@ -10,12 +16,14 @@ SERVICE_CLASSES = {
     "numbering": "NumberingService",
     "printing": "PrintingService",
 }
+METRICS_BASE_PORT = 9300
 
 
 @dataclass
 class Proc:
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # on top of the caller's environment
 
 
 def venv_bin(tool: str) -> str:
@@ -28,16 +36,17 @@ def service_argv(service: str) -> list[str]:
 
 
 def gateway_argv(port: int, workers: int = 2) -> list[str]:
-    return [venv_bin("gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", "8",
-            "-b", f"127.0.0.1:{port}", "--timeout", "120", "gateway.app:create_app()"]
+    return [venv_bin("gunicorn"), "-c", "python:gateway.gunicorn_conf", "-w", str(workers), "-k", "gthread",
+            "--threads", "8", "-b", f"127.0.0.1:{port}", "--timeout", "120", "gateway.app:create_app()"]
 
 
-def all_processes(port: int, grading_workers: int) -> list[Proc]:
+def all_processes(port: int, grading_workers: int, metrics_base: int = METRICS_BASE_PORT) -> list[Proc]:
     procs = []
     for service in SERVICE_CLASSES:
         copies = grading_workers if service == "grading" else 1
         for i in range(1, copies + 1):
             name = service if copies == 1 else f"{service}-{i}"
-            procs.append(Proc(name, service_argv(service)))
+            metrics_port = metrics_base + len(procs) + 1
+            procs.append(Proc(name, service_argv(service), {"METRICS_PORT": str(metrics_port)}))
     procs.append(Proc("gateway", gateway_argv(port)))
     return procs

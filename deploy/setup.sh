@@ -74,6 +74,17 @@ if ! management_up >/dev/null 2>&1; then
   wait_for 60 management_up || fail "RabbitMQ 管理接口 127.0.0.1:15672 未就绪"
 fi
 
+# --- RabbitMQ's Prometheus endpoint: queue depth and consumers per queue (port 15692) --------------
+# Scraped at /metrics/detailed?family=queue_coarse_metrics&family=queue_consumer_count (deploy/k8s/README.md).
+prometheus_up() { curl -sf -o /dev/null http://127.0.0.1:15692/metrics; }
+if ! prometheus_up; then
+  [ "$(id -u)" = 0 ] || fail "RabbitMQ Prometheus 插件未启用 —— 请以 root 运行: rabbitmq-plugins enable rabbitmq_prometheus"
+  say "enabling rabbitmq_prometheus"
+  rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null \
+    || fail "无法启用 RabbitMQ Prometheus 插件 —— 请运行: rabbitmq-plugins enable rabbitmq_prometheus"
+  wait_for 60 prometheus_up || fail "RabbitMQ Prometheus 接口 127.0.0.1:15692 未就绪"
+fi
+
 # --- CUPS with the PDF queue the printing tests send real jobs to -----------------------------
 cups_up() { lpstat -r 2>/dev/null | grep -q "scheduler is running"; }
 if ! cups_up; then

@@ -1,7 +1,7 @@
 """The gateway: the only way in for people (web UI, zh-CN) and clients (HTTP API v1)."""
 from flask import Flask
 
-from gateway import errors
+from gateway import errors, metrics
 from gateway.api import accounts as accounts_api
 from gateway.api import annotated as annotated_api
 from gateway.api import audit_log as audit_log_api
@@ -18,8 +18,7 @@ from gateway.db import init_engine, secret_key
 from gateway.rpc import Rpc
 from gateway.web import views as web_views
 from services.common.settings import setting
-
-MAX_UPLOAD_BYTES = 60 * 1024 * 1024
+from services.common.sheet_limits import MAX_UPLOAD_BYTES  # the 413 answer (gateway.errors) says it
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -44,11 +43,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     engine = init_engine(app.config["DATABASE_URL"])
+    metrics.instrument_pool(engine)
     app.extensions["db"] = engine
     app.extensions["rpc"] = Rpc(app.config["AMQP_URI"], app.config["RPC_TIMEOUT"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(engine)
 
+    metrics.init_app(app)  # GET /metrics, and every request timed by route
     csrf.init_app(app)
     app.before_request(load_user)
     errors.register(app)

@@ -1,35 +1,50 @@
 """Event names, their payloads and who listens to them.
 
 An event is published to the nameko exchange `<source>.events` with the event name as routing key.
-SUBSCRIPTIONS lists every handler in the system so that a publisher can declare the durable queue
-of each listener before its first message: an event is then kept even when its listener has never
-run yet.
+CONTRACTS declares each event's payload (services/common/contracts.py says how payloads are declared,
+versioned and evolved); Messaging.add_event checks a payload against it and stamps its version, and
+handle_once refuses a version its handler does not read. SUBSCRIPTIONS lists every handler in the
+system so that a publisher can declare the durable queue of each listener before its first message:
+an event is then kept even when its listener has never run yet.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kombu import Queue
 from nameko.events import get_event_exchange
 
+from services.common import contracts as c
+from services.common.contracts import Contract
+
 # review → grading: a review's graduate list was stored (created or rebuilt) and must be verified.
-#   {review_id, generation, school_code, rows: [{row, id_number, name, mode, major_code, cohort}]}
 GRADUATE_LIST_IMPORTED = "graduate_list_imported"
-# grading → grading: one slice of a list, taken by any grading worker.  {review_id, generation, chunk_no}
+# grading → grading: one slice of a list, taken by any grading worker.
 CHUNK_READY = "chunk_ready"
-# grading → review: one chunk's verdicts.  {review_id, generation, chunk_no, results: [{row, qualified, reasons,
-#   scores}]}
+# grading → review: one chunk's verdicts.
 CHUNK_VERIFIED = "chunk_verified"
-# review → (listeners): every chunk of a review is verified.  {review_id}
+# review → (listeners): every chunk of a review is verified.
 VERIFICATION_COMPLETED = "verification_completed"
-# review → numbering: the province approved.  {review_id, generation, school_code, school_name, year,
-#   stamping_unit_code, students: [{seq, row, id_number, name, major_name}]}
+# review → numbering: the province approved; the qualified students in list order.
 REVIEW_APPROVED = "review_approved"
 # numbering → review: numbers and dates were issued; those who already held a valid number were refused one.
-#   {review_id, count, refused: [{row, seq, name, reason}]}
 CERTIFICATES_NUMBERED = "certificates_numbered"
-# review → roster: the school marked the cohort graduated.  {review_id, school_code, id_numbers}
+# review → roster: the school marked the cohort graduated.
 COHORT_GRADUATED = "cohort_graduated"
-# printing → printing: a print job was stored; render it and send it to CUPS.  {job_id}
+# printing → printing: a print job was stored; render it and send it to CUPS.
 PRINT_JOB_SUBMITTED = "print_job_submitted"
+
+# Each event's payload and its version. (A print site's job messages, printing/broker.py, go to print
+# agents outside these services.)
+CONTRACTS: dict[str, Contract] = {
+    GRADUATE_LIST_IMPORTED: Contract(c.GraduateListImported),
+    CHUNK_READY: Contract(c.ChunkReady),
+    CHUNK_VERIFIED: Contract(c.ChunkVerified),
+    VERIFICATION_COMPLETED: Contract(c.VerificationCompleted),
+    REVIEW_APPROVED: Contract(c.ReviewApproved),
+    CERTIFICATES_NUMBERED: Contract(c.CertificatesNumbered),
+    COHORT_GRADUATED: Contract(c.CohortGraduated),
+    PRINT_JOB_SUBMITTED: Contract(c.PrintJobSubmitted),
+}
 
 
 @dataclass(frozen=True)
@@ -65,3 +80,21 @@ def listener_queues(source: str) -> list[Queue]:
               durable=True, auto_delete=False, exclusive=False)
         for s in SUBSCRIPTIONS if s.source == source
     ]
+
+
+def stamped(event_type: str, payload: Mapping) -> dict:
+    """The payload as it is sent: a declared event's checked against its contract and given its version
+    (ContractError if it does not match); any other event's as it is."""
+    contract = CONTRACTS.get(event_type)
+    return contract.stamped(payload, event_type) if contract else dict(payload)
+
+
+def accept(handler: str, payload: Mapping) -> None:
+    """Raise UnknownVersion (a domain error) if `handler` ("service.method") does not read this version
+    of its event."""
+    event_type = _HANDLED.get(handler)
+    if event_type in CONTRACTS:
+        CONTRACTS[event_type].check_version(payload, event_type)
+
+
+_HANDLED = {f"{s.service}.{s.method}": s.event_type for s in SUBSCRIPTIONS}

@@ -5,6 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Session
 
+from services.common import events
+
 
 def outbox_table(metadata: sa.MetaData, schema: str) -> sa.Table:
     return sa.Table(
@@ -40,9 +42,10 @@ class Messaging:
         self.processed = processed_events_table(self.metadata, schema)
 
     def add_event(self, session: Session, event_type: str, payload: dict) -> str:
-        """Store an event in the caller's transaction; it is relayed to the broker after commit."""
+        """Store an event in the caller's transaction; it is relayed to the broker after commit. A declared
+        event's payload is checked against its contract and stamped with its version (events.stamped)."""
         event_id = str(uuid.uuid4())
-        body = dict(payload, event_id=event_id)
+        body = dict(events.stamped(event_type, payload), event_id=event_id)
         session.execute(self.outbox.insert().values(event_id=event_id, event_type=event_type, payload=body))
         session.info["outbox_dirty"] = True
         return event_id

@@ -5,11 +5,13 @@ crash after publishing but before marking a row publishes it again on restart; c
 the repeat by its event_id (see Messaging.claim).
 """
 import logging
+from collections import Counter
 
 import sqlalchemy as sa
 from nameko.amqp.publish import Publisher
 from nameko.events import get_event_exchange
 
+from services.common import metrics
 from services.common.events import listener_queues
 from services.common.messaging import Messaging
 
@@ -22,6 +24,7 @@ class Relay:
     def __init__(self, engine: sa.Engine, messaging: Messaging, source: str, amqp_uri: str):
         self.engine = engine
         self.messaging = messaging
+        self.source = source
         self.exchange = get_event_exchange(source, {})
         self.publisher = Publisher(
             amqp_uri, use_confirms=True, declare=[self.exchange, *listener_queues(source)]
@@ -46,6 +49,8 @@ class Relay:
                     .where(outbox.c.id.in_([r.id for r in rows]))
                     .values(published_at=sa.func.now())
                 )
+        for event_type, sent in Counter(r.event_type for r in rows).items():  # committed: count them
+            metrics.EVENTS_PUBLISHED.labels(self.source, event_type).inc(sent)
         return len(rows)
 
     def relay_all(self) -> int:

@@ -4,10 +4,14 @@ A list is cut into chunks of CHUNK_SIZE students; each chunk is announced as its
 grading processes on the broker share the work as competing consumers. A chunk is verified with one
 set-based query and the engine's wording (sql_verify).
 """
+import time
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.common.metrics import after_commit
 from services.grading import engine, plans, sql_verify
+from services.grading.metrics import CHUNK_SECONDS, STUDENTS_VERIFIED
 from services.grading.tables import chunks, grades
 
 CHUNK_SIZE = 250
@@ -42,12 +46,15 @@ def load_grades(session: Session, school_code: str, id_numbers: list[str]) -> di
 
 def verify_chunk(session: Session, review_id: str, generation: int, chunk_no: int) -> list[dict] | None:
     """The verdicts of one chunk (None if the chunk is gone: its list was rebuilt)."""
+    started = time.perf_counter()
     chunk = session.execute(sa.select(chunks).where(
         chunks.c.review_id == review_id, chunks.c.generation == generation, chunks.c.chunk_no == chunk_no,
     )).mappings().first()
     if chunk is None:
         return None
-    return sql_verify.verify_students(session, chunk["school_code"], chunk["students"])
+    results = sql_verify.verify_students(session, chunk["school_code"], chunk["students"])
+    CHUNK_SECONDS.observe(time.perf_counter() - started)
+    return results
 
 
 def student_detail(session: Session, school_code: str, id_number: str, major_code: str, cohort: int) -> list[dict]:
@@ -73,3 +80,4 @@ def mark_verified(session: Session, chunk: dict, results: list[dict], worker: st
         chunks.c.chunk_no == chunk["chunk_no"],
     ).values(results=results, verified_by=worker, verified_at=sa.func.now(),
              times_verified=chunks.c.times_verified + 1))
+    after_commit(session, lambda: STUDENTS_VERIFIED.inc(len(results)))

@@ -6,15 +6,16 @@ hook in the job code. Every known state is reported, 0 when no job is in it.
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from nameko.containers import ServiceContainer
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from services.common.metrics import SCRAPE_QUERY_TIMEOUT_MS, databases_of
+from services.common.metrics import SCRAPE_QUERY_TIMEOUT_MS, databases_of, scrape_engine
 from services.printing.jobs import STATE_NAMES
 from services.printing.tables import print_jobs
 
 
 class PrintJobsCollector:
-    def __init__(self, container):
+    def __init__(self, container: ServiceContainer) -> None:
         self.container = container
 
     def collect(self) -> Iterator[Metric]:
@@ -22,7 +23,7 @@ class PrintJobsCollector:
                                    "done, failed), counted in printing.print_jobs at scrape time.",
                                    labels=["state"])
         for db in databases_of(self.container):
-            for state, count in jobs_by_state(db.engine).items():
+            for state, count in jobs_by_state(scrape_engine(db)).items():
                 family.add_metric([state], count)
         yield family
 
@@ -37,6 +38,6 @@ def jobs_by_state(engine: sa.Engine) -> dict[str, int]:
     return counts
 
 
-def collectors(container) -> list:
+def collectors(container: ServiceContainer) -> list:
     """Picked up by services.common.metrics.Metrics for the printing service."""
     return [PrintJobsCollector(container)]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.common import cells, columns, idnumber, vocab
 from services.common.certificates import already_certified
+from services.common.contracts import SNAPSHOT
 from services.common.sheets import open_table, unusable
 from services.roster.tables import majors, photos, students
 
@@ -118,8 +119,9 @@ def match_registry(session: Session, school_code: str, rows: list[dict]) -> None
 
 
 def snapshot(student: dict) -> dict:
-    """What review, grading and printing need of a registry entry, as plain JSON."""
-    return {
+    """What review, grading and printing need of a registry entry, as plain JSON: the declared
+    contracts.RegistrySnapshot, checked and stamped with its version."""
+    return SNAPSHOT.stamped({
         "student_no": student["student_no"],
         "gender": student["gender"],
         "birth_date": student["birth_date"].isoformat(),
@@ -133,5 +135,5 @@ def snapshot(student: dict) -> dict:
         "class_name": student["class_name"],
         "enrollment_seq": student["enrollment_seq"],
         "has_photo": student["has_photo"],
-    }
+    }, "registry snapshot")
 

@@ -1,0 +1,39 @@
+"""Gunicorn settings of the gateway: `gunicorn -c python:gateway.gunicorn_conf ...`.
+
+Prometheus multiprocess mode (see gateway/metrics.py): PROMETHEUS_MULTIPROC_DIR must be set before
+any worker imports prometheus_client, and must start empty, since values left by an earlier run
+would be added to this one's. Set it to a directory of the gateway's own (in Kubernetes an emptyDir);
+left unset, a fresh temporary directory is made and removed at exit. A worker that exits has its
+live gauges (the pool in use) dropped; its counters and histograms stay in the sums, as they should.
+"""
+import glob
+import os
+import shutil
+import tempfile
+
+from gunicorn.arbiter import Arbiter
+from gunicorn.workers.base import Worker
+
+_made_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _made_dir = tempfile.mkdtemp(prefix="biye-gateway-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _made_dir
+METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(server: Arbiter) -> None:
+    os.makedirs(METRICS_DIR, exist_ok=True)
+    for stale in glob.glob(os.path.join(METRICS_DIR, "*.db")):
+        os.remove(stale)
+    server.log.info("metrics: multiprocess files in %s", METRICS_DIR)
+
+
+def child_exit(server: Arbiter, worker: Worker) -> None:
+    from prometheus_client import multiprocess  # only here: the master must not import it before the env is set
+
+    multiprocess.mark_process_dead(worker.pid, METRICS_DIR)
+
+
+def on_exit(server: Arbiter) -> None:
+    if _made_dir:
+        shutil.rmtree(_made_dir, ignore_errors=True)
