@@ -27,7 +27,7 @@ ERRORS_SHEET = "错误说明"
 ERROR_COLOR = "FFFFC7CE"
 ERROR_FILL = PatternFill("solid", fgColor=ERROR_COLOR)
 NOTE_FONT = Font(color="FF9C0006")
-MAX_BYTES = 10 * 1024 * 1024  # openpyxl holds a whole workbook: ~1 KB of memory per cell-row
+MAX_BYTES = 4 * 1024 * 1024  # openpyxl holds a whole workbook: some 200 bytes a cell, in the gateway
 KNOWN_HEADERS = frozenset(h for kind in columns.KINDS for h in columns.headers(kind))
 
 
