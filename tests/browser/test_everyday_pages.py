@@ -217,16 +217,16 @@ def test_the_public_check_ignores_spaces_in_a_typed_number(clerk, school):
 
 
 def test_a_reimport_shows_what_would_change_and_stores_only_on_confirm(clerk, client, school, engine, tmp_path):
-    students = [student_row(n, 专业代码=MAJORS[0][0], 专业名称=MAJORS[0][1]) for n in range(6940, 6944)]
+    students = [student_row(n, 专业代码=MAJORS[0][0], 专业名称=MAJORS[0][1]) for n in range(6950, 6954)]
     path = tmp_path / "学籍.xlsx"
     path.write_bytes(xlsx(students))
     clerk.login(MANAGER)
     clerk.go("/school/data")
-    clerk.upload("#form-students", str(path))  # nothing of the file is stored yet: imported at once
+    clerk.upload("#form-students", str(path))  # nothing stored would change: imported at once
     clerk.wait_text("#form-students .result", "导入成功")
 
     changed = [dict(students[0], 班级="2023级计算机9班"), *students[1:]]
-    added = student_row(6944, 专业代码=MAJORS[0][0], 专业名称=MAJORS[0][1])
+    added = student_row(6954, 专业代码=MAJORS[0][0], 专业名称=MAJORS[0][1])
     path.write_bytes(xlsx([*changed, added]))
     clerk.upload("#form-students", str(path))
     clerk.wait_text("#import-outcome-title", "导入前请核对")

@@ -19,9 +19,10 @@ function outcome(kind, state, ...nodes) {
   panel.scrollIntoView({block: "start"});
 }
 
-/** Whether the file meets data already stored: then the clerk sees the changes before they are made. */
-function meetsStoredData(changes) {
-  return Boolean(changes) && changes.changed + changes.unchanged + changes.missing > 0;
+/** Whether the import would change or remove stored data: then the clerk sees it before it is done
+ * (new rows and rows as they were go in at once). */
+function changesStoredData(changes) {
+  return Boolean(changes) && (changes.changed > 0 || (changes.missing_action === "removed" && changes.missing > 0));
 }
 
 function listed(title, count, items, headers, cells) {
@@ -101,7 +102,7 @@ async function submitImport(form) {
       data.set("dry_run", "true");
       const tried = await api("POST", url, data);
       data.delete("dry_run");
-      if (meetsStoredData(tried.changes)) {
+      if (changesStoredData(tried.changes)) {
         fill(result, el("p", {class: "warn"}, "尚未导入：请在页面上方核对将要修改的内容，确认后导入。"));
         outcome(kind, "preview", ...changesView(tried.changes), ignoredNote(tried),
           el("p", {class: "actions"},
