@@ -1,9 +1,4 @@
-"""Every API failure is `{"error": {"code", "message", "details"}}` with a Chinese message.
-
-A server-side failure (5xx) also says which request it was: `error.request_id`, the request's id
-(X-Request-ID, gateway/request_id.py), which every log line of the request carries, in the gateway and
-in the services; a 500's message quotes it (（编号：…）) for a clerk to pass on.
-"""
+"""Every API failure is `{"error": {"code", "message", "details"}}` with a Chinese message."""
 import logging
 
 from flask import Flask, jsonify, request
@@ -11,9 +6,7 @@ from flask_wtf.csrf import CSRFError
 from nameko.exceptions import RemoteError, RpcTimeout
 from werkzeug.exceptions import HTTPException
 
-from gateway.request_id import request_id
 from services.common.errors import InvalidRows, ServiceError
-from services.common.sheet_limits import MAX_UPLOAD_BYTES, MB
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +16,13 @@ HTTP_MESSAGES = {
     403: "没有权限执行此操作",
     404: "找不到请求的资源",
     405: "不支持此请求方法",
-    413: f"文件超过{MAX_UPLOAD_BYTES // MB}MB，无法上传：表格请按班级或学期拆分成几个文件分别导入，照片请分批打包上传",
+    413: "上传的文件太大",
     429: "请求过于频繁，请稍后再试",
 }
 
 
 def error_response(status: int, code: str, message: str, details: list | None = None):
-    error = {"code": code, "message": message, "details": details or []}
-    if status >= 500:
-        rid = request_id()
-        if status == 500:
-            error["message"] = f"{message}（编号：{rid}）"
-        error["request_id"] = rid
-    return jsonify({"error": error}), status
+    return jsonify({"error": {"code": code, "message": message, "details": details or []}}), status
 
 
 def register(app: Flask) -> None:
