@@ -82,7 +82,7 @@ def outboxes_empty(stack) -> dict[str, Samples] | None:
 def school(app, province, stack):
     client = app.test_client()
     manager = school_with_manager(client, province, (SCHOOL, "渭南市监测职业学校"), ("m1_manager", "孙老师"))
-    students = [student_row(n) for n in range(3600, 3600 + STUDENTS)]
+    students = [student_row(n) for n in range(1000, 1000 + STUDENTS)]  # people 1000-1259
     assert upload(client, f"/api/v1/schools/{SCHOOL}/students", manager, xlsx(students), "学籍.xlsx").status_code == 200
     assert upload(client, f"/api/v1/schools/{SCHOOL}/course-plans", manager, xlsx(plan_rows()),
                   "课程设置.xlsx").status_code == 200
