@@ -7,6 +7,7 @@ from nameko.exceptions import RemoteError, RpcTimeout
 from werkzeug.exceptions import HTTPException
 
 from services.common.errors import InvalidRows, ServiceError
+from services.common.sheet_limits import MAX_UPLOAD_BYTES, MB
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ HTTP_MESSAGES = {
     403: "没有权限执行此操作",
     404: "找不到请求的资源",
     405: "不支持此请求方法",
-    413: "上传的文件太大",
+    413: f"文件超过{MAX_UPLOAD_BYTES // MB}MB，无法上传：表格请按班级或学期拆分成几个文件分别导入，照片请分批打包上传",
     429: "请求过于频繁，请稍后再试",
 }
 
