@@ -22,10 +22,11 @@ from deploy.processes import gateway_argv
 from services.common.events import SUBSCRIPTIONS
 from services.common.messaging import Messaging
 from services.common.metrics import outbox_state
-from tests.support.courses import PLAN, plan_rows
+from tests.support.courses import plan_rows
 from tests.support.orgs import school_with_manager
 from tests.support.people import graduate_row, student_row
 from tests.support.processes import ROOT, log_since, terminate
+from tests.support.season import graded
 from tests.support.uploads import upload
 from tests.support.wait import until
 from tests.support.workbooks import xlsx
@@ -83,13 +84,7 @@ def school(app, province, stack):
     client = app.test_client()
     manager = school_with_manager(client, province, (SCHOOL, "渭南市监测职业学校"), ("m1_manager", "孙老师"))
     students = [student_row(n) for n in range(1000, 1000 + STUDENTS)]  # people 1000-1259
-    assert upload(client, f"/api/v1/schools/{SCHOOL}/students", manager, xlsx(students), "学籍.xlsx").status_code == 200
-    assert upload(client, f"/api/v1/schools/{SCHOOL}/course-plans", manager, xlsx(plan_rows()),
-                  "课程设置.xlsx").status_code == 200
-    records = [{"id_number": s["身份证号"], "name": s["姓名"], "course": course, "term": term, "score": "80"}
-               for s in students for course, _, terms, _ in PLAN for term in terms]
-    r = client.post(f"/api/v1/schools/{SCHOOL}/grades", headers=manager, json={"grades": records})
-    assert r.status_code == 200, r.get_json()
+    graded(client, manager, SCHOOL, students, plan_rows(), "80")
     return {"client": client, "manager": manager, "list": xlsx([graduate_row(s) for s in students])}
 
 

@@ -15,16 +15,20 @@ def verified_review(client, manager: dict, school: str, first: int, count: int, 
     for n in range(first, first + count):
         code, name = MAJORS[n % 2]
         students.append(student_row(n, 专业代码=code, 专业名称=name))
+    graded(client, manager, school, students, [row for code, _ in MAJORS for row in plan_rows(major=code)], "88")
+    return listed_review(client, manager, school, students, year, season, kind), students
+
+
+def graded(client, manager: dict, school: str, students: list[dict], plans: list[dict], score: str) -> None:
+    """The school's registry of `students`, its course `plans`, and `score` in every planned course-term."""
     r = upload(client, f"/api/v1/schools/{school}/students", manager, xlsx(students), "学籍.xlsx")
     assert r.status_code == 200, r.get_json()
-    plans = [row for code, _ in MAJORS for row in plan_rows(major=code)]
     r = upload(client, f"/api/v1/schools/{school}/course-plans", manager, xlsx(plans), "课程设置.xlsx")
     assert r.status_code == 200, r.get_json()
-    records = [{"id_number": s["身份证号"], "name": s["姓名"], "course": course, "term": term, "score": "88"}
+    records = [{"id_number": s["身份证号"], "name": s["姓名"], "course": course, "term": term, "score": score}
                for s in students for course, _, terms, _ in PLAN for term in terms]
     r = client.post(f"/api/v1/schools/{school}/grades", headers=manager, json={"grades": records})
     assert r.status_code == 200, r.get_json()
-    return listed_review(client, manager, school, students, year, season, kind), students
 
 
 def listed_review(client, manager: dict, school: str, students: list[dict], year: int, season: str = "春季",
