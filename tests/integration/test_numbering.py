@@ -1,6 +1,7 @@
 """Certificate numbers: contiguous per unit and year, never doubled, under concurrency and kills;
 public verification discloses nothing else."""
 import random
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -88,10 +89,14 @@ def test_a_season_ends_with_numbers_in_list_order(client, province, stack, engin
     assert statuses
 
 
-def test_verification_is_rate_limited(client):
+def test_verification_is_rate_limited(client, stack):
+    # 30 a minute: the first 30 pass at once; later ones only as the allowance returns (one per 2 s).
+    started = time.monotonic()
     answers = [client.get("/api/v1/verify/20990100001?name=张三", environ_base={"REMOTE_ADDR": "10.9.9.9"})
                .status_code for _ in range(35)]
-    assert answers.count(200) == 30 and answers[-1] == 429
+    returned = int((time.monotonic() - started) / 2)
+    assert answers[:30] == [200] * 30 and 429 in answers
+    assert answers.count(200) <= 30 + returned
 
 
 def test_concurrent_approvals_across_two_processes(spawn, engine, amqp_uri):
