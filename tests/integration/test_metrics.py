@@ -83,7 +83,7 @@ def outboxes_empty(stack) -> dict[str, Samples] | None:
 def school(app, province, stack):
     client = app.test_client()
     manager = school_with_manager(client, province, (SCHOOL, "渭南市监测职业学校"), ("m1_manager", "孙老师"))
-    students = [student_row(n) for n in range(1000, 1000 + STUDENTS)]  # people 1000-1259
+    students = [student_row(n) for n in range(4710, 4710 + STUDENTS)]  # people 4710-4969
     graded(client, manager, SCHOOL, students, plan_rows(), "80")
     return {"client": client, "manager": manager, "list": xlsx([graduate_row(s) for s in students])}
 
