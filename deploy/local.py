@@ -2,7 +2,9 @@
 
 `up` starts every process in the background (pid files in var/run, logs in var/log/<name>.log),
 waits until the gateway reports every service healthy and prints the URL; it is idempotent.
-`run` does the same in the foreground until Ctrl-C. `down` stops what `up` started.
+`run` does the same in the foreground until Ctrl-C. `down` stops what `up` started. Before starting
+services, `up` and `run` turn classic queues a broker kept from an older version into the quorum
+queues the services declare (deploy/queues.py).
 Each service process serves Prometheus metrics on a port of its own (from METRICS_BASE_PORT + 1,
 default 9301; `status` lists them), the gateway at /metrics on GATEWAY_PORT.
 """
@@ -16,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 
-from deploy import databases
+from deploy import databases, queues
 from deploy.processes import METRICS_BASE_PORT, Proc, all_processes
 from services.common.settings import setting
 
@@ -43,6 +45,21 @@ def createdb(url: str | None = None) -> None:
     url = url or setting("DATABASE_URL")
     if databases.create(url):
         print(f"created database {url.rpartition('/')[2]}")
+
+
+def migrate_queues() -> bool:
+    """The services' queues made quorum queues before the services declare them (deploy/queues.py):
+    a broker kept from an older version holds classic queues of the same names. False if one could
+    not be (old processes still consuming)."""
+    try:
+        outcomes = queues.migrate(setting("AMQP_URI"))
+    except Exception as exc:  # the broker away, or refusing: nothing can start without it
+        print(f"无法检查消息服务器上的队列（{exc}）：请确认 RabbitMQ 已启动（make setup-demo）", file=sys.stderr)
+        return False
+    for outcome in outcomes:
+        if outcome.state not in ("ok", "declared"):
+            print(outcome.line())
+    return not any(o.state == "busy" for o in outcomes)
 
 
 def pid_path(name: str) -> str:
@@ -91,6 +108,8 @@ def up() -> int:
     os.makedirs(RUN_DIR, exist_ok=True)
     os.makedirs(LOG_DIR, exist_ok=True)
     createdb()
+    if not all(running_pid(p.name) for p in processes()) and not migrate_queues():
+        return 1
     for proc in processes():
         if running_pid(proc.name):
             continue
@@ -132,6 +151,8 @@ def down() -> int:
 def run() -> int:
     os.makedirs(LOG_DIR, exist_ok=True)
     createdb()
+    if not migrate_queues():
+        return 1
     children = [(p.name, spawn(p, background=False)) for p in processes()]
     print(f"starting; logs in var/log; http://127.0.0.1:{port()}/ — Ctrl-C stops everything")
     try:

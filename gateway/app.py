@@ -1,11 +1,12 @@
 """The gateway: the only way in for people (web UI, zh-CN) and clients (HTTP API v1)."""
 from flask import Flask
 
-from gateway import errors, metrics
+from gateway import errors, metrics, request_id
 from gateway.api import accounts as accounts_api
 from gateway.api import annotated as annotated_api
 from gateway.api import audit_log as audit_log_api
 from gateway.api import certificates as certificates_api
+from gateway.api import dead_letters as dead_letters_api
 from gateway.api import documents as documents_api
 from gateway.api import graduates as graduates_api
 from gateway.api import print_sites as print_sites_api
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key(engine)
 
     metrics.init_app(app)  # GET /metrics, and every request timed by route
+    request_id.init_app(app)  # X-Request-ID: every request's id, in its log lines, RPCs and answer
     csrf.init_app(app)
     app.before_request(load_user)
     errors.register(app)
@@ -64,5 +66,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(season_api.bp)
     app.register_blueprint(graduates_api.bp)
     app.register_blueprint(annotated_api.bp)
+    app.register_blueprint(dead_letters_api.bp)
     app.register_blueprint(web_views.bp)
     return app

@@ -1,4 +1,9 @@
-"""Every API failure is `{"error": {"code", "message", "details"}}` with a Chinese message."""
+"""Every API failure is `{"error": {"code", "message", "details"}}` with a Chinese message.
+
+A server-side failure (5xx) also says which request it was: `error.request_id`, the request's id
+(X-Request-ID, gateway/request_id.py), which every log line of the request carries, in the gateway and
+in the services; a 500's message quotes it (（编号：…）) for a clerk to pass on.
+"""
 import logging
 
 from flask import Flask, jsonify, request
@@ -6,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from nameko.exceptions import RemoteError, RpcTimeout
 from werkzeug.exceptions import HTTPException
 
+from gateway.request_id import request_id
 from services.common.errors import InvalidRows, ServiceError
 from services.common.sheet_limits import MAX_UPLOAD_BYTES, MB
 
@@ -23,7 +29,13 @@ HTTP_MESSAGES = {
 
 
 def error_response(status: int, code: str, message: str, details: list | None = None):
-    return jsonify({"error": {"code": code, "message": message, "details": details or []}}), status
+    error = {"code": code, "message": message, "details": details or []}
+    if status >= 500:
+        rid = request_id()
+        if status == 500:
+            error["message"] = f"{message}（编号：{rid}）"
+        error["request_id"] = rid
+    return jsonify({"error": error}), status
 
 
 def register(app: Flask) -> None:

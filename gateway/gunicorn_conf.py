@@ -5,6 +5,8 @@ any worker imports prometheus_client, and must start empty, since values left by
 would be added to this one's. Set it to a directory of the gateway's own (in Kubernetes an emptyDir);
 left unset, a fresh temporary directory is made and removed at exit. A worker that exits has its
 live gauges (the pool in use) dropped; its counters and histograms stay in the sums, as they should.
+
+Logging: `logconfig_dict` below (JSON lines with the request id, as the services').
 """
 import glob
 import os
@@ -19,6 +21,19 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _made_dir = tempfile.mkdtemp(prefix="biye-gateway-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _made_dir
 METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+from services.common import logs  # noqa: E402  (after the environment above: it imports no prometheus_client)
+
+# Log lines as the services write them: one JSON object a line with the request's id (services/common/logs.py;
+# LOG_FORMAT=plain for reading by eye, LOG_LEVEL), gunicorn's own through the same handler. Gunicorn's access
+# log stays off: the gateway logs every request itself, with its id (gateway/request_id.py).
+logconfig_dict = {
+    **logs.dict_config("gateway"),
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}
 
 
 def on_starting(server: Arbiter) -> None:

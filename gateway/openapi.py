@@ -5,6 +5,8 @@ from flask import Flask
 
 from gateway.openapi_imports import SCHEMAS as IMPORT_SCHEMAS
 from gateway.openapi_imports import import_operation
+from gateway.openapi_messages import SCHEMAS as MESSAGE_SCHEMAS
+from gateway.openapi_messages import messages_operation
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -12,6 +14,8 @@ ERROR_SCHEMA = {
         "code": {"type": "string"},
         "message": {"type": "string", "description": "中文说明"},
         "details": {"type": "array", "items": {}},
+        "request_id": {"type": "string", "description": "5xx only: the request's id (its X-Request-ID answer "
+                       "header), which the logs of the request carry; a 500's message quotes it"},
     }, "required": ["code", "message", "details"]}},
 }
 PUBLIC = {"/api/v1/auth/token", "/api/v1/health", "/api/v1/openapi.json", "/api/v1/vocabulary"}
@@ -40,6 +44,13 @@ def _operation(app: Flask, rule, method: str) -> dict:
         op["parameters"] += imports["parameters"]
         op["requestBody"] = imports["requestBody"]
         op["responses"].update(imports["responses"])
+    messages = messages_operation(rule.endpoint)
+    if messages:
+        op["description"] = " ".join((view.__doc__ or "").split())
+        op["parameters"] += messages["parameters"]
+        if "requestBody" in messages:
+            op["requestBody"] = messages["requestBody"]
+        op["responses"].update(messages["responses"])
     return op
 
 
@@ -56,7 +67,7 @@ def build_spec(app: Flask) -> dict:
         "info": {"title": "中职毕业审核验印系统 API", "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA, **IMPORT_SCHEMAS},
+            "schemas": {"Error": ERROR_SCHEMA, **IMPORT_SCHEMAS, **MESSAGE_SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

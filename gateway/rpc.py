@@ -1,12 +1,24 @@
 """Calls to the services: nameko's standalone RPC proxy, one per thread (they are not thread-safe).
-Every call is timed by service and method (gateway.metrics)."""
+Every call is timed by service and method (gateway.metrics) and carries the request's correlation id
+as nameko context data (services.common.correlation), so the services log it with their work."""
 import threading
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.metrics import TimedCluster
+from services.common import correlation
+from services.common.replies import StandaloneReplyListener
 
 SERVICES = ("roster", "grading", "review", "numbering", "printing")
+
+
+def carry_correlation(context: dict) -> None:
+    """Put the current correlation id (the request's) into a proxy's context data, or none."""
+    current = correlation.current()
+    if current:
+        context[correlation.KEY] = current
+    else:
+        context.pop(correlation.KEY, None)
 
 
 class Rpc:
@@ -18,9 +30,14 @@ class Rpc:
     def _proxy(self, timeout: float):
         proxies = self._local.__dict__.setdefault("proxies", {})
         if timeout not in proxies:
-            cluster = ClusterRpcProxy(self.config, timeout=timeout)
-            proxies[timeout] = (cluster, cluster.start())
-        return proxies[timeout][1]
+            # the proxy sends this very dict (its worker context's data) as headers of every call
+            context: dict = {}
+            cluster = ClusterRpcProxy(self.config, context_data=context, timeout=timeout,
+                                      reply_listener_cls=StandaloneReplyListener)  # survives a node's loss
+            proxies[timeout] = (cluster, cluster.start(), context)
+        _, proxy, context = proxies[timeout]
+        carry_correlation(context)
+        return proxy
 
     def __getattr__(self, service: str):
         if service.startswith("_"):
@@ -32,7 +49,7 @@ class Rpc:
 
     def reset(self) -> None:
         """Drop this thread's proxies (after a broker failure) so the next call reconnects."""
-        for cluster, _ in self._local.__dict__.pop("proxies", {}).values():
+        for cluster, *_ in self._local.__dict__.pop("proxies", {}).values():
             try:
                 cluster.stop()
             except Exception:  # the connection is already gone

@@ -252,3 +252,10 @@ def admin_calendar():
 def admin_audit():
     """操作日志: every change, filterable."""
     return render_template("admin_audit.html")
+
+
+@bp.get("/admin/messages")
+@page_for(PROVINCE_ADMIN)
+def admin_messages():
+    """消息处理故障: dead-lettered messages with their errors, replayed or discarded; domain errors given up on."""
+    return render_template("admin_messages.html")

@@ -28,15 +28,17 @@ log = logging.getLogger(__name__)
 
 RELAY_POLL_SECONDS = 2.0
 PURGE_EVERY_SECONDS = 3600
+RELAY_STOP_SECONDS = 10.0  # at most, for the relay's batch under way at a stop
 
 
 class DbHandle:
     """What a worker gets: transactions on the service's schema and its messaging tables."""
 
-    def __init__(self, provider: "Database"):
+    def __init__(self, provider: "Database", worker_ctx=None):
         self._provider = provider
         self.messaging = provider.messaging
         self.engine = provider.engine
+        self.worker_ctx = worker_ctx  # what the worker runs for (its entrypoint: an event handler's event type)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -56,6 +58,25 @@ class DbHandle:
 
     def claim(self, session: Session, event_id: str, handler: str) -> bool:
         return self.messaging.claim(session, event_id, handler)
+
+    def record_failure(self, event_id: str, handler: str, event_type: str | None, payload: dict, error: str,
+                       trace: str | None) -> None:
+        """Count a handler's failure in a transaction of its own: the failed one rolled back."""
+        session = self._provider.sessionmaker()
+        try:
+            with session.begin():
+                self.messaging.record_failure(session, event_id, handler, event_type, payload, error, trace,
+                                              "retrying")
+        finally:
+            session.close()
+
+    def gave_up(self, session: Session, event_id: str, handler: str, event_type: str | None, payload: dict,
+                error: str) -> None:
+        """Record, in the caller's transaction, that the handler gave up on the event (a domain error)."""
+        self.messaging.record_failure(session, event_id, handler, event_type, payload, error, None, "gave_up")
+
+    def resolve_failure(self, session: Session, event_id: str, handler: str) -> None:
+        self.messaging.resolve_failure(session, event_id, handler)
 
 
 class Database(DependencyProvider):
@@ -78,14 +99,21 @@ class Database(DependencyProvider):
     def start(self) -> None:
         if self.relay_enabled:
             self._running = True
-            self.container.spawn_managed_thread(self._relay_loop)
+            self._relay_thread = self.container.spawn_managed_thread(self._relay_loop)
 
     def stop(self) -> None:
+        """After the workers (nameko stops dependencies last): a relay batch under way ends, its rows
+        marked, before the process does, so that what the last workers committed has left with it."""
         self._running = False
         self.wake_relay()
+        thread = getattr(self, "_relay_thread", None)
+        if thread is not None:
+            with eventlet.Timeout(RELAY_STOP_SECONDS, False):
+                thread.wait()
 
     def kill(self) -> None:
-        self.stop()
+        self._running = False
+        self.wake_relay()
 
     def wake_relay(self) -> None:
         if not self._wake.ready():
@@ -107,4 +135,4 @@ class Database(DependencyProvider):
             since_purge += RELAY_POLL_SECONDS
 
     def get_dependency(self, worker_ctx) -> DbHandle:
-        return DbHandle(self)
+        return DbHandle(self, worker_ctx)

@@ -10,10 +10,8 @@ an event is then kept even when its listener has never run yet.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kombu import Queue
-from nameko.events import get_event_exchange
-
 from services.common import contracts as c
+from services.common import queues
 from services.common.contracts import Contract
 
 # review → grading: a review's graduate list was stored (created or rebuilt) and must be verified.
@@ -57,7 +55,7 @@ class Subscription:
     @property
     def queue_name(self) -> str:
         # nameko's own naming for a SERVICE_POOL event handler's queue
-        return f"evt-{self.source}-{self.event_type}--{self.service}.{self.method}"
+        return queues.event_queue_name(self.source, self.event_type, self.service, self.method)
 
 
 # Every event handler in the system; a test checks this against the services' code.
@@ -72,14 +70,11 @@ SUBSCRIPTIONS: list[Subscription] = [
 ]
 
 
-def listener_queues(source: str) -> list[Queue]:
-    """The durable queues of every handler of `source`'s events, as nameko declares them."""
-    exchange = get_event_exchange(source, {})
-    return [
-        Queue(s.queue_name, exchange=exchange, routing_key=s.event_type,
-              durable=True, auto_delete=False, exclusive=False)
-        for s in SUBSCRIPTIONS if s.source == source
-    ]
+def listener_queues(source: str) -> list[queues.QuorumQueue]:
+    """The quorum queues of every handler of `source`'s events, as entrypoints.event_handler declares
+    them (with the dead-letter exchange and queue: services.common.queues)."""
+    return [queues.event_queue(s.source, s.event_type, s.service, s.method)
+            for s in SUBSCRIPTIONS if s.source == source]
 
 
 def stamped(event_type: str, payload: Mapping) -> dict:
@@ -98,3 +93,8 @@ def accept(handler: str, payload: Mapping) -> None:
 
 
 _HANDLED = {f"{s.service}.{s.method}": s.event_type for s in SUBSCRIPTIONS}
+
+
+def handled_event(handler: str) -> str | None:
+    """The event type `handler` ("service.method") takes, as SUBSCRIPTIONS lists it (None if it does not)."""
+    return next((s.event_type for s in SUBSCRIPTIONS if f"{s.service}.{s.method}" == handler), None)

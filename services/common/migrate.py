@@ -40,3 +40,19 @@ def create_messaging_tables(schema: str) -> None:
     from services.common.messaging import Messaging
 
     Messaging(schema).metadata.create_all(bind=op.get_bind())
+
+
+def create_failures_table(schema: str) -> None:
+    """The event_failures table of a service's schema (messaging.event_failures_table); a schema whose
+    first revision ran after it was added has it already."""
+    from alembic import op
+
+    from services.common.messaging import Messaging
+
+    Messaging(schema).failures.create(bind=op.get_bind(), checkfirst=True)
+
+
+def drop_failures_table(schema: str) -> None:
+    from alembic import op
+
+    op.execute(f'DROP TABLE IF EXISTS "{schema}".event_failures')

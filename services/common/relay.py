@@ -2,7 +2,8 @@
 
 Rows are locked with SKIP LOCKED, so several processes of one service relay side by side. A
 crash after publishing but before marking a row publishes it again on restart; consumers drop
-the repeat by its event_id (see Messaging.claim).
+the repeat by its event_id (see Messaging.claim). Each message carries the correlation id the
+event was stored with as its header `nameko.correlation_id` (services.common.correlation).
 """
 import logging
 from collections import Counter
@@ -11,13 +12,19 @@ import sqlalchemy as sa
 from nameko.amqp.publish import Publisher
 from nameko.events import get_event_exchange
 
-from services.common import metrics
+from services.common import correlation, metrics
 from services.common.events import listener_queues
 from services.common.messaging import Messaging
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+
+
+def headers_of(row: sa.Row) -> dict:
+    """The message headers of an outbox row: its correlation id, as nameko context data (the handler's
+    worker reads it back: services.common.correlation)."""
+    return {correlation.HEADER: row.correlation_id} if row.correlation_id else {}
 
 
 class Relay:
@@ -35,14 +42,15 @@ class Relay:
         outbox = self.messaging.outbox
         with self.engine.begin() as conn:
             rows = conn.execute(
-                sa.select(outbox.c.id, outbox.c.event_type, outbox.c.payload)
+                sa.select(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.correlation_id)
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(BATCH)
                 .with_for_update(skip_locked=True)
             ).all()
             for row in rows:
-                self.publisher.publish(row.payload, exchange=self.exchange, routing_key=row.event_type)
+                self.publisher.publish(row.payload, exchange=self.exchange, routing_key=row.event_type,
+                                       headers=headers_of(row))
             if rows:
                 conn.execute(
                     outbox.update()

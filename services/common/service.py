@@ -1,15 +1,23 @@
 """What every service offers besides its own work."""
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
+from services.common.correlation import Correlation
+from services.common.drain import Drain
+from services.common.entrypoints import rpc  # on the service's quorum queue, as every RPC method
+from services.common.failures import FailuresMixin
 from services.common.metrics import Metrics
 
 
-class HealthMixin:
-    """`ping`: the gateway's health check and `deploy.healthcheck` call it. `metrics`: the process's
+class HealthMixin(FailuresMixin):
+    """`ping`: the gateway's health check and `deploy.healthcheck` call it. `event_failures`: its
+    handlers' failures (services.common.failures). `metrics`: the process's
     Prometheus metrics on METRICS_PORT, and every entrypoint timed (services.common.metrics)."""
 
     metrics = Metrics()
+    # every worker's correlation id, for its log lines and the calls and events it makes
+    correlation = Correlation()
+    # SIGTERM drains: running workers finish and acknowledge their messages first (services.common.drain)
+    drain = Drain()
 
     @rpc
     def ping(self) -> dict:

@@ -3,13 +3,12 @@ import logging
 import os
 import socket
 
-from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
-
 from services.common import changes, events
 from services.common.db import Database
+from services.common.entrypoints import event_handler, rpc
 from services.common.faults import fault_point
 from services.common.handlers import handle_once
+from services.common.replies import RpcProxy
 from services.common.service import HealthMixin
 from services.grading import grade_import, plan_changes, plans, verification
 from services.grading.tables import imports

@@ -1,12 +1,11 @@
 """Certificate numbers and issue dates: gap-free, never doubled."""
 import logging
 
-from nameko.events import event_handler
-from nameko.rpc import rpc
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common import events
 from services.common.db import Database
+from services.common.entrypoints import event_handler, rpc
 from services.common.faults import fault_point
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin

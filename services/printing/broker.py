@@ -33,7 +33,7 @@ def broker_user(site_id: str) -> str:
 
 
 def vhost_of(amqp_uri: str) -> str:
-    path = urlsplit(amqp_uri).path
+    path = urlsplit(amqp_uri.split(";", 1)[0]).path  # a failover list (kombu's `uri;uri`): one vhost, the first's
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 

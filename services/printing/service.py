@@ -6,13 +6,13 @@ polling: what CUPS made of sent jobs; sites, site_jobs, status: print sites and 
 import logging
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from services.common import events
 from services.common.db import Database
+from services.common.entrypoints import event_handler, rpc
 from services.common.handlers import handle_once
+from services.common.replies import RpcProxy
 from services.common.service import HealthMixin
 from services.printing import cups, jobs, polling, profiles, site_jobs, sites, status, submission
 from services.printing.broker import BrokerAdmin, agent_credentials

@@ -1,11 +1,10 @@
 """The graduation review: state machine, per-major tables, chain of levels, history, deadlines."""
 import datetime as dt
 
-from nameko.events import event_handler
-from nameko.rpc import rpc
-
 from services.common import events
 from services.common.db import Database
+from services.common.entrypoints import event_handler, rpc
+from services.common.faults import bug_point
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
 from services.review import actions, deadlines, intake, locks, machine, reverification, states, verdicts, views
@@ -23,6 +22,7 @@ class ReviewService(HealthMixin):
     @rpc
     def create_review(self, request: dict, rows: list[dict]) -> dict:
         """Open (or, with rebuild, replace) a review from a checked graduate list; grading is told."""
+        bug_point("review.create_review")  # fault tests: a bug behind a list import, a 500 that names its request
         with self.db.transaction() as session:
             opened = intake.open_review(session, request, rows)
             self.db.add_event(session, events.GRADUATE_LIST_IMPORTED, {

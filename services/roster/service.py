@@ -1,12 +1,11 @@
 """The student registry (学籍), majors, graduate-list intake, Excel templates and photos."""
 import base64
 
-from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
-
 from services.common import changes, events
 from services.common.db import Database
+from services.common.entrypoints import event_handler, rpc
 from services.common.handlers import handle_once
+from services.common.replies import RpcProxy
 from services.common.service import HealthMixin
 from services.roster import graduates, import_log, photo_store, registry, registry_changes, templates
 

@@ -222,7 +222,7 @@ def test_the_admin_builds_a_province_and_it_runs_its_season(wide, client, app, p
 
 def test_pages_for_the_province_are_closed_to_a_school(web, province):
     web.login("s1_manager")
-    for path in ("/admin/orgs", "/admin/users", "/admin/calendar", "/admin/audit", "/season"):
+    for path in ("/admin/orgs", "/admin/users", "/admin/calendar", "/admin/audit", "/admin/messages", "/season"):
         web.go(path)
         assert "此页面不对您的账号开放" in web.text("main"), path
     assert "机构管理" not in web.text("nav")

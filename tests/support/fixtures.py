@@ -18,6 +18,7 @@ from deploy.processes import SERVICE_CLASSES
 from tests.support import infra
 from tests.support.gateway import app, client, province  # noqa: F401  (fixtures)
 from tests.support.processes import ROOT, ServiceProcess
+from tests.support.servers import own_postgres, own_rabbit, rabbit_cluster  # noqa: F401  (fixtures)
 
 LOG_DIR = os.path.join(ROOT, "var", "test-logs")
 UPLOAD_DIR = os.path.join(ROOT, "var", "test-uploads")
@@ -55,14 +56,17 @@ def service_env(database_url, amqp_uri):
 @pytest.fixture(scope="session")
 def stack(service_env):
     """Every service running as a real process, once for the session."""
-    procs = [ServiceProcess(f"services.{name}.service:{cls}", name, service_env, f"services/{name}/config.yml",
-                            LOG_DIR, f"stack-{name}").start(wait=False)
-             for name, cls in SERVICE_CLASSES.items()]
-    for proc in procs:
-        proc.wait_ready()
-    yield {p.service: p for p in procs}
-    for proc in procs:
-        proc.stop()
+    procs: list[ServiceProcess] = []
+    try:  # stopped even when one fails to start, so that none is left running after the session
+        for name, cls in SERVICE_CLASSES.items():
+            procs.append(ServiceProcess(f"services.{name}.service:{cls}", name, service_env,
+                                        f"services/{name}/config.yml", LOG_DIR, f"stack-{name}").start(wait=False))
+        for proc in procs:
+            proc.wait_ready()
+        yield {p.service: p for p in procs}
+    finally:
+        for proc in procs:
+            proc.stop()
 
 
 @pytest.fixture(scope="session")

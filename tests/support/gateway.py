@@ -55,6 +55,11 @@ def login(client, username, password=PASSWORD) -> dict:
 @pytest.fixture(scope="session")
 def province(app):
     """The tree and users above, created through the API as a province admin would."""
+    return create_province(app)
+
+
+def create_province(app) -> dict:
+    """The tree and users above in the app's database (through its API); the province admin's headers."""
     with app.extensions["db"].begin() as conn:
         accounts.set_admin(conn, *ADMIN)
     client = app.test_client()

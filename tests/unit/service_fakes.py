@@ -14,6 +14,10 @@ class FakeDb:
         self.committed: list[MagicMock] = []
         self.claim = MagicMock(return_value=claimed)
         self.add_event = MagicMock(return_value="event-id")
+        # handle_once's failure records (event_failures): what it recorded is in the calls
+        self.record_failure = MagicMock()
+        self.gave_up = MagicMock()
+        self.resolve_failure = MagicMock()
         self.prepare_session: Callable[[MagicMock], None] = lambda session: None
 
     @contextmanager

@@ -1,9 +1,8 @@
 """The messaging tests' consumer: records every note event it handles, through handle_once."""
 import sqlalchemy as sa
-from nameko.events import event_handler
-from nameko.rpc import rpc
 
 from services.common.db import Database
+from services.common.entrypoints import event_handler, rpc
 from services.common.errors import NotFound
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin

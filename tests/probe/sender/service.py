@@ -1,8 +1,7 @@
 """A minimal service that changes state and announces it through the outbox: the messaging tests'
 producer. It uses the same Database, outbox and relay as the real services."""
-from nameko.rpc import rpc
-
 from services.common.db import Database
+from services.common.entrypoints import rpc
 from services.common.events import SUBSCRIPTIONS, Subscription
 from services.common.service import HealthMixin
 from tests.probe.sender.tables import notes
