@@ -25,8 +25,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.multiprocess import MultiProcessCollector
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from services.common.metrics import LATENCY_BUCKETS  # the services' buckets, so the figures compare
+
 SERVICE = "gateway"
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 UNMATCHED = "unmatched"  # no route: 404s and 405s share one label value, whatever path was asked
 
 REQUEST_SECONDS = Histogram(

@@ -56,3 +56,17 @@ def drop_failures_table(schema: str) -> None:
     from alembic import op
 
     op.execute(f'DROP TABLE IF EXISTS "{schema}".event_failures')
+
+
+def add_correlation_column(schema: str) -> None:
+    """The outbox keeps each event's correlation id (services.common.correlation)."""
+    from alembic import op
+
+    # the first revision creates the outbox as messaging.py holds it now: on a new database it is there already
+    op.execute(f'ALTER TABLE "{schema}".outbox ADD COLUMN IF NOT EXISTS correlation_id text')
+
+
+def drop_correlation_column(schema: str) -> None:
+    from alembic import op
+
+    op.execute(f'ALTER TABLE "{schema}".outbox DROP COLUMN IF EXISTS correlation_id')

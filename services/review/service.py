@@ -1,19 +1,18 @@
 """The graduation review: state machine, per-major tables, chain of levels, history, deadlines."""
-import datetime as dt
-
 from services.common import events
 from services.common.db import Database
 from services.common.entrypoints import event_handler, rpc
 from services.common.faults import bug_point
 from services.common.handlers import handle_once
 from services.common.service import HealthMixin
-from services.review import actions, deadlines, intake, locks, machine, reverification, states, verdicts, views
-from services.review import search as graduate_search
-from services.review import season as season_view
+from services.review import actions, intake, locks, reverification, verdicts, views
+from services.review.calendar_entrypoints import CalendarEntrypoints
+from services.review.read_entrypoints import ReviewReads
 from services.review.view_cache import ReviewViews
 
 
-class ReviewService(HealthMixin):
+class ReviewService(ReviewReads, CalendarEntrypoints, HealthMixin):
+    """Here the changes: lists in, actions, verdicts and numbers; the reads and the calendar are mixed in."""
     name = "review"
 
     db = Database("review", "services.review")
@@ -25,11 +24,14 @@ class ReviewService(HealthMixin):
         bug_point("review.create_review")  # fault tests: a bug behind a list import, a 500 that names its request
         with self.db.transaction() as session:
             opened = intake.open_review(session, request, rows)
-            self.db.add_event(session, events.GRADUATE_LIST_IMPORTED, {
-                "review_id": opened["review_id"], "generation": opened["generation"],
-                "school_code": request["school_code"], "rows": opened["to_verify"],
-            })
+            self._to_grading(session, opened, request["school_code"])
         return {"review_id": opened["review_id"], "generation": opened["generation"]}
+
+    def _to_grading(self, session, generation: dict, school_code: str) -> None:
+        """A generation's rows to verify, announced in the transaction that stored them."""
+        self.db.add_event(session, events.GRADUATE_LIST_IMPORTED, {
+            "review_id": generation["review_id"], "generation": generation["generation"],
+            "school_code": school_code, "rows": generation["to_verify"]})
 
     @rpc
     def reverify_list(self, review_id: str, scope: str, actor: dict) -> dict:
@@ -44,10 +46,7 @@ class ReviewService(HealthMixin):
         transaction that judges the request and records it."""
         with self.db.transaction() as session:
             done = reverification.reverify(session, review_id, generation, rows, scope, actor)
-            self.db.add_event(session, events.GRADUATE_LIST_IMPORTED, {
-                "review_id": done["review_id"], "generation": done["generation"],
-                "school_code": done["school_code"], "rows": done["to_verify"],
-            })
+            self._to_grading(session, done, done["school_code"])
         return {"review_id": done["review_id"], "generation": done["generation"], "reverified": done["reverified"]}
 
     @rpc
@@ -70,79 +69,6 @@ class ReviewService(HealthMixin):
                 self.db.add_event(session, *announced)
         with self.db.transaction() as session:
             return views.for_actor(self.review_views.get(session, review_id), actor)
-
-    @rpc
-    def get_review(self, review_id: str, actor: dict | None = None) -> dict:
-        """The review; with `actor`, also what that user may do now (`actions`) and what blocks (`blocked`)."""
-        with self.db.transaction() as session:
-            view = self.review_views.get(session, review_id)
-        return views.for_actor(view, actor) if actor else view
-
-    @rpc
-    def vocabulary(self) -> dict:
-        """The names pages show for review states and history actions."""
-        return {"states": states.NAMES, "actions": machine.HISTORY_NAMES}
-
-    @rpc
-    def summary(self, review_id: str) -> dict:
-        with self.db.transaction() as session:
-            return views.summary(session, review_id)
-
-    @rpc
-    def list_reviews(self, school_codes: list[str], filters: dict) -> list[dict]:
-        with self.db.transaction() as session:
-            return views.listing(session, school_codes, filters)
-
-    @rpc
-    def deadlines(self, school_codes: list[str], today: str | None = None) -> list[dict]:
-        """Stamped reviews with their graduation deadline (10 working days), most urgent first."""
-        with self.db.transaction() as session:
-            day = dt.date.fromisoformat(today) if today else dt.date.today()
-            return deadlines.deadline_list(session, school_codes, day)
-
-    @rpc
-    def season(self, school_codes: list[str], year: int, season: str, today: str | None = None) -> dict:
-        """Every review of these schools for a year and season, in one statement: dashboard state,
-        counts, since when, last return, deadline; with the dashboard states in order."""
-        with self.db.transaction() as session:
-            day = dt.date.fromisoformat(today) if today else dt.date.today()
-            found = season_view.season_reviews(session, school_codes, int(year), season, day)
-        return {"reviews": found, "states": [{"state": s, "name": n} for s, n in season_view.DASHBOARD_STATES]}
-
-    @rpc
-    def search_graduates(self, school_codes: list[str], q: str, limit: int = graduate_search.LIMIT) -> list[dict]:
-        """Graduates of these schools' reviews by whole ID number or by name (exact or its start)."""
-        with self.db.transaction() as session:
-            return graduate_search.search(session, school_codes, q, limit)
-
-    @rpc
-    def set_calendar_day(self, day: str, workday: bool, note: str, actor: dict) -> dict:
-        """The province adds or corrects a day of the working calendar."""
-        with self.db.transaction() as session:
-            deadlines.set_day(session, dt.date.fromisoformat(day), workday, note, actor["username"])
-        return {"day": day, "workday": workday, "note": note}
-
-    @rpc
-    def calendar_days(self, year: int) -> list[dict]:
-        """The province's added or corrected days of a year [{date, workday, note, by, at}]."""
-        with self.db.transaction() as session:
-            return deadlines.days_of_year(session, int(year))
-
-    @rpc
-    def delete_calendar_day(self, day: str) -> dict:
-        """Remove the province's correction of a day, so the public calendar holds; 404 if there is none."""
-        with self.db.transaction() as session:
-            return deadlines.delete_day(session, dt.date.fromisoformat(day))
-
-    @rpc
-    def major_table(self, review_id: str, major_code: str) -> dict:
-        with self.db.transaction() as session:
-            return views.major_table(session, review_id, major_code)
-
-    @rpc
-    def graduate(self, review_id: str, row: int) -> dict:
-        with self.db.transaction() as session:
-            return views.graduate(session, review_id, row)
 
     @event_handler("grading", events.CHUNK_VERIFIED, requeue_on_error=True)
     @handle_once("review.on_chunk_verified")

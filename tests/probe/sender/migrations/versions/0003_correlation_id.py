@@ -3,16 +3,15 @@ message header, so the log lines of the handlers it causes carry the id of the r
 
 Revision ID: 0003
 """
-from alembic import op
+from services.common.migrate import add_correlation_column, drop_correlation_column
 
 revision = "0003"
 down_revision = "0002"
 
 
 def upgrade() -> None:
-    # the first revision creates the outbox as messaging.py holds it now: on a new database it is there already
-    op.execute('ALTER TABLE "probe_sender".outbox ADD COLUMN IF NOT EXISTS correlation_id text')
+    add_correlation_column("probe_sender")
 
 
 def downgrade() -> None:
-    op.execute('ALTER TABLE "probe_sender".outbox DROP COLUMN IF EXISTS correlation_id')
+    drop_correlation_column("probe_sender")
