@@ -36,3 +36,10 @@ def import_photos(session: Session, school_code: str, path: str, filename: str, 
 def photo_of(session: Session, school_code: str, id_number: str) -> bytes | None:
     return session.execute(sa.select(photo_table.c.jpeg).where(
         photo_table.c.school_code == school_code, photo_table.c.id_number == id_number)).scalar()
+
+
+def photos_of(session: Session, school_code: str, id_numbers: list[str]) -> dict[str, bytes]:
+    """{id_number: JPEG} of those of these students whose photo is stored."""
+    rows = session.execute(sa.select(photo_table.c.id_number, photo_table.c.jpeg).where(
+        photo_table.c.school_code == school_code, photo_table.c.id_number.in_(list(id_numbers))))
+    return {r.id_number: r.jpeg for r in rows}

@@ -97,10 +97,6 @@ class RosterService(HealthMixin):
     @rpc
     def photos(self, school_code: str, id_numbers: list[str]) -> dict[str, str]:
         """{id_number: base64 JPEG} of those of these graduates whose photo is stored (for printing)."""
-        import sqlalchemy as sa  # local: this method was added after the module's imports were settled
-
-        from services.roster.tables import photos as photo_table
         with self.db.transaction() as session:
-            rows = session.execute(sa.select(photo_table.c.id_number, photo_table.c.jpeg).where(
-                photo_table.c.school_code == school_code, photo_table.c.id_number.in_(list(id_numbers))))
-            return {r.id_number: base64.b64encode(r.jpeg).decode() for r in rows}
+            return {n: base64.b64encode(jpeg).decode()
+                    for n, jpeg in photo_store.photos_of(session, school_code, id_numbers).items()}
