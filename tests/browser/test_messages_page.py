@@ -2,47 +2,22 @@
 listed from the dead-letter queue beside the error the handler recorded, and a domain error given up on beside
 it; after the fix the admin replays the dead message from the page and it is handled once. Screenshot:
 var/screenshots/messages-page.png."""
-import pytest
-import sqlalchemy as sa
-from nameko.standalone.rpc import ClusterRpcProxy
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
 from services.common import queues
 from tests.support.gateway import ADMIN, login
+from tests.support.probe import HANDLER, RECEIVER, SENDER, event_id_of, received_rows
 from tests.support.wait import until
-
-SENDER = ("tests.probe.sender.service:ProbeSender", "probe_sender", "tests/probe/config.yml")
-RECEIVER = ("tests.probe.receiver.service:ProbeReceiver", "probe_receiver", "tests/probe/config.yml")
-HANDLER = "probe_receiver.on_note_added"
-
-
-@pytest.fixture
-def rpc(amqp_uri):
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as proxy:
-        yield proxy
-
-
-def received(engine, note_id: int) -> int:
-    with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT count(*) FROM probe_receiver.received WHERE note_id = :n"),
-                            {"n": note_id}).scalar_one()
-
-
-def event_id_of(engine, note_id: int) -> str:
-    with engine.connect() as conn:
-        return str(conn.execute(sa.text(
-            "SELECT event_id FROM probe_sender.outbox WHERE (payload->>'note_id')::bigint = :n"), {"n": note_id}
-        ).scalar_one())
 
 
 def test_the_admin_sees_a_dead_message_with_its_error_and_replays_it_after_the_fix(
-        web, client, app, province, spawn, rpc, engine, monkeypatch):
+        web, client, app, province, spawn, probe_rpc, engine, monkeypatch):
     monkeypatch.setitem(app.config, "EVENT_SERVICES", ["probe_receiver"])  # besides the stack's services
     headers = login(client, *ADMIN)
     receiver = spawn(*RECEIVER)
     spawn(*SENDER)
-    poison = event_id_of(engine, rpc.probe_sender.add_note("poison"))  # a domain error (NotFound)
+    poison = event_id_of(engine, probe_rpc.probe_sender.add_note("poison"))  # a domain error (NotFound)
 
     def given_up() -> bool:
         return any(f["event_id"] == poison for f in client.get("/api/v1/event-failures?outcome=gave_up",
@@ -51,7 +26,7 @@ def test_the_admin_sees_a_dead_message_with_its_error_and_replays_it_after_the_f
     receiver.stop()
     receiver = spawn(*RECEIVER, label="receiver-bug-page",
                      extra_env={"FAULTS": f"bug:{HANDLER}", "EVENT_RETRY_BACKOFF_SECONDS": "0.002"})
-    note_id = rpc.probe_sender.add_note("shown on the page")
+    note_id = probe_rpc.probe_sender.add_note("shown on the page")
     event_id = event_id_of(engine, note_id)
 
     def dead() -> bool:
@@ -76,9 +51,9 @@ def test_the_admin_sees_a_dead_message_with_its_error_and_replays_it_after_the_f
     said = web.confirm("重新投递")
     assert event_id in said
     web.wait_text("#notice", "已重新投递")
-    until(lambda: received(engine, note_id) == 1, what="the replayed event handled")
+    until(lambda: received_rows(engine, note_id) == 1, what="the replayed event handled")
     web.wait(ec.invisibility_of_element_located((By.CSS_SELECTOR, row)), message="the message gone from the list")
-    assert received(engine, note_id) == 1
+    assert received_rows(engine, note_id) == 1
 
 
 def test_the_page_is_the_province_admins_alone(web, province):

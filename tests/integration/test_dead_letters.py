@@ -6,23 +6,13 @@ services of tests/probe, real processes, on the session's database and virtual h
 tests/browser/test_messages_page.py."""
 import pytest
 import sqlalchemy as sa
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common import queues
 from tests.support.gateway import ADMIN, login
+from tests.support.probe import HANDLER, QUEUE, RECEIVER, SENDER, event_id_of, received_rows
 from tests.support.wait import until
 
-SENDER = ("tests.probe.sender.service:ProbeSender", "probe_sender", "tests/probe/config.yml")
-RECEIVER = ("tests.probe.receiver.service:ProbeReceiver", "probe_receiver", "tests/probe/config.yml")
-HANDLER = "probe_receiver.on_note_added"
-QUEUE = "evt-probe_sender-note_added--probe_receiver.on_note_added"
 FAST = {"EVENT_RETRY_BACKOFF_SECONDS": "0.002"}  # the pauses between tries, short for the test
-
-
-@pytest.fixture
-def rpc(amqp_uri):
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as proxy:
-        yield proxy
 
 
 @pytest.fixture
@@ -30,19 +20,6 @@ def admin(client, province, app, monkeypatch):
     """The province admin's headers; the gateway asks the probe receiver for its failures too."""
     monkeypatch.setitem(app.config, "EVENT_SERVICES", ["probe_receiver"])
     return login(client, *ADMIN)
-
-
-def received_rows(engine, note_id: int) -> int:
-    with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT count(*) FROM probe_receiver.received WHERE note_id = :n"),
-                            {"n": note_id}).scalar_one()
-
-
-def event_id_of(engine, note_id: int) -> str:
-    with engine.connect() as conn:
-        return str(conn.execute(sa.text(
-            "SELECT event_id FROM probe_sender.outbox WHERE (payload->>'note_id')::bigint = :n"), {"n": note_id}
-        ).scalar_one())
 
 
 def failure_row(engine, event_id: str) -> dict | None:
@@ -59,10 +36,10 @@ def dead_letter(client, headers, event_id: str) -> dict | None:
 
 
 def test_a_bug_stops_at_the_delivery_limit_in_the_dead_letter_queue_and_is_replayed_once_after_the_fix(
-        spawn, rpc, engine, client, admin, app):
+        spawn, probe_rpc, engine, client, admin, app):
     receiver = spawn(*RECEIVER, label="receiver-bug", extra_env={"FAULTS": f"bug:{HANDLER}", **FAST})
     spawn(*SENDER)
-    note_id = rpc.probe_sender.add_note("a handler with a bug")
+    note_id = probe_rpc.probe_sender.add_note("a handler with a bug")
     event_id = event_id_of(engine, note_id)
 
     dead = until(lambda: dead_letter(client, admin, event_id), what="the event in the dead-letter queue")
@@ -95,7 +72,7 @@ def test_a_bug_stops_at_the_delivery_limit_in_the_dead_letter_queue_and_is_repla
     assert dead_letter(client, admin, event_id) is None
     r = client.post("/api/v1/dead-letters/replay", headers=admin, json={"queue": QUEUE, "message_id": event_id})
     assert r.status_code == 404, "replayed once: no longer in the dead-letter queue"
-    after = rpc.probe_sender.add_note("the next one")
+    after = probe_rpc.probe_sender.add_note("the next one")
     until(lambda: received_rows(engine, after) == 1, what="a later event handled")
     assert received_rows(engine, note_id) == 1, "handled exactly once"
 
@@ -104,10 +81,10 @@ def test_a_bug_stops_at_the_delivery_limit_in_the_dead_letter_queue_and_is_repla
         ("message.replay", ADMIN[0], HANDLER)]
 
 
-def test_a_dead_message_can_be_discarded(spawn, rpc, engine, client, admin):
+def test_a_dead_message_can_be_discarded(spawn, probe_rpc, engine, client, admin):
     spawn(*RECEIVER, label="receiver-bug", extra_env={"FAULTS": f"bug:{HANDLER}", **FAST})
     spawn(*SENDER)
-    note_id = rpc.probe_sender.add_note("nobody needs this one")
+    note_id = probe_rpc.probe_sender.add_note("nobody needs this one")
     event_id = event_id_of(engine, note_id)
     until(lambda: dead_letter(client, admin, event_id), what="the event in the dead-letter queue")
     r = client.post("/api/v1/dead-letters/discard", headers=admin, json={"queue": QUEUE, "message_id": event_id})
@@ -122,10 +99,10 @@ def test_a_dead_message_can_be_discarded(spawn, rpc, engine, client, admin):
 
 
 def test_a_transient_failure_is_retried_past_the_delivery_limit_without_being_dead_lettered(
-        spawn, rpc, engine, client, admin):
+        spawn, probe_rpc, engine, client, admin):
     receiver = spawn(*RECEIVER, label="receiver-outage", extra_env={"FAULTS": f"outage:{HANDLER}", **FAST})
     spawn(*SENDER)
-    note_id = rpc.probe_sender.add_note("the database is away for a while")
+    note_id = probe_rpc.probe_sender.add_note("the database is away for a while")
     event_id = event_id_of(engine, note_id)
     beyond = queues.DELIVERY_LIMIT + 3
     until(lambda: (failure_row(engine, event_id) or {}).get("attempts", 0) >= beyond, timeout=90,
@@ -143,10 +120,10 @@ def test_a_transient_failure_is_retried_past_the_delivery_limit_without_being_de
     assert dead_letter(client, admin, event_id) is None
 
 
-def test_a_domain_error_given_up_on_is_listed_and_not_dead_lettered(spawn, rpc, engine, client, admin):
+def test_a_domain_error_given_up_on_is_listed_and_not_dead_lettered(spawn, probe_rpc, engine, client, admin):
     spawn(*RECEIVER)
     spawn(*SENDER)
-    note_id = rpc.probe_sender.add_note("poison")  # the receiver raises NotFound: a domain error
+    note_id = probe_rpc.probe_sender.add_note("poison")  # the receiver raises NotFound: a domain error
     event_id = event_id_of(engine, note_id)
 
     def listed():

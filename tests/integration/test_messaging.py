@@ -5,39 +5,16 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.support.infra import queue_depth
+from tests.support.probe import QUEUE, RECEIVER, SENDER, event_id_of, received_rows, unpublished
 from tests.support.processes import log_since
 from tests.support.wait import until
 
-SENDER = ("tests.probe.sender.service:ProbeSender", "probe_sender", "tests/probe/config.yml")
-RECEIVER = ("tests.probe.receiver.service:ProbeReceiver", "probe_receiver", "tests/probe/config.yml")
-QUEUE = "evt-probe_sender-note_added--probe_receiver.on_note_added"
 
-
-
-@pytest.fixture
-def rpc(amqp_uri):
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as proxy:
-        yield proxy
-
-
-def received_rows(engine, note_id):
-    with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT count(*) FROM probe_receiver.received WHERE note_id = :n"),
-                            {"n": note_id}).scalar_one()
-
-
-def unpublished(engine, note_id):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(
-            "SELECT count(*) FROM probe_sender.outbox WHERE published_at IS NULL AND (payload->>'note_id')::bigint = :n"
-        ), {"n": note_id}).scalar_one()
-
-
-def test_event_waits_in_its_queue_while_the_consumer_is_down(spawn, rpc, engine, vhost):
+def test_event_waits_in_its_queue_while_the_consumer_is_down(spawn, probe_rpc, engine, vhost):
     receiver = spawn(*RECEIVER)   # first run: migrates its schema
     receiver.stop()
     spawn(*SENDER)
-    note_id = rpc.probe_sender.add_note("while the receiver is down")
+    note_id = probe_rpc.probe_sender.add_note("while the receiver is down")
     until(lambda: queue_depth(vhost[0], QUEUE) == 1, what="the event queued for the stopped consumer")
     assert received_rows(engine, note_id) == 0
 
@@ -47,17 +24,10 @@ def test_event_waits_in_its_queue_while_the_consumer_is_down(spawn, rpc, engine,
     assert received_rows(engine, note_id) == 1
 
 
-def event_id_of(engine, note_id):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(
-            "SELECT event_id FROM probe_sender.outbox WHERE (payload->>'note_id')::bigint = :n"), {"n": note_id}
-        ).scalar_one()
-
-
-def test_a_redelivered_event_is_handled_once(spawn, rpc, engine):
+def test_a_redelivered_event_is_handled_once(spawn, probe_rpc, engine):
     receiver = spawn(*RECEIVER)
     spawn(*SENDER)
-    note_id = rpc.probe_sender.add_note("delivered twice")
+    note_id = probe_rpc.probe_sender.add_note("delivered twice")
     until(lambda: received_rows(engine, note_id) == 1, what="first delivery")
 
     # The relay crashed after publishing but before marking the row: it publishes the event again.
@@ -70,7 +40,7 @@ def test_a_redelivered_event_is_handled_once(spawn, rpc, engine):
     assert received_rows(engine, note_id) == 1
 
 
-def test_a_service_killed_between_commit_and_relay_delivers_after_restart(spawn, rpc, engine, amqp_uri):
+def test_a_service_killed_between_commit_and_relay_delivers_after_restart(spawn, probe_rpc, engine, amqp_uri):
     spawn(*RECEIVER)
     sender = spawn(*SENDER, extra_env={"FAULTS": "after_commit"})
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=3) as short:
@@ -90,10 +60,10 @@ def test_a_service_killed_between_commit_and_relay_delivers_after_restart(spawn,
     assert received_rows(engine, note_id) == 1
 
 
-def test_a_consumer_killed_mid_handling_still_handles_the_event_once(spawn, rpc, engine, vhost):
+def test_a_consumer_killed_mid_handling_still_handles_the_event_once(spawn, probe_rpc, engine, vhost):
     receiver = spawn(*RECEIVER, label="receiver-dies", extra_env={"FAULTS": "after_commit"})
     spawn(*SENDER)
-    note_id = rpc.probe_sender.add_note("the consumer dies after its commit, before its ack")
+    note_id = probe_rpc.probe_sender.add_note("the consumer dies after its commit, before its ack")
     assert receiver.wait_exit() == 137
     assert received_rows(engine, note_id) == 1   # committed
     until(lambda: queue_depth(vhost[0], QUEUE) == 1, what="the unacked event back in its queue")
@@ -103,10 +73,10 @@ def test_a_consumer_killed_mid_handling_still_handles_the_event_once(spawn, rpc,
     assert received_rows(engine, note_id) == 1
 
 
-def test_an_event_that_can_never_succeed_is_not_retried_forever(spawn, rpc, engine):
+def test_an_event_that_can_never_succeed_is_not_retried_forever(spawn, probe_rpc, engine):
     receiver = spawn(*RECEIVER)
     spawn(*SENDER)
-    poison = rpc.probe_sender.add_note("poison")
+    poison = probe_rpc.probe_sender.add_note("poison")
 
     def handled():
         with engine.connect() as conn:
@@ -116,7 +86,7 @@ def test_an_event_that_can_never_succeed_is_not_retried_forever(spawn, rpc, engi
     until(handled, what="the poison event given up on")
     event_id = event_id_of(engine, poison)
     receiver.wait_logged(f"gave up on event {event_id}")
-    after = rpc.probe_sender.add_note("the next one")
+    after = probe_rpc.probe_sender.add_note("the next one")
     until(lambda: received_rows(engine, after) == 1, what="the consumer still working")
     assert handled() == 1 and received_rows(engine, poison) == 0
     seen = log_since(receiver.log_path, receiver.log_offset)

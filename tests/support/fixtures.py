@@ -17,6 +17,7 @@ from deploy import databases
 from deploy.processes import SERVICE_CLASSES
 from tests.support import infra
 from tests.support.gateway import app, client, province  # noqa: F401  (fixtures)
+from tests.support.probe import probe_rpc  # noqa: F401  (fixture)
 from tests.support.processes import ROOT, ServiceProcess
 from tests.support.servers import own_postgres, own_rabbit, rabbit_cluster  # noqa: F401  (fixtures)
 
