@@ -6,7 +6,7 @@ GATEWAY_PORT ?= 8000
 TEST_DATABASE_URL ?= postgresql://root@127.0.0.1:5432/biye_test
 export GATEWAY_PORT
 
-.PHONY: venv setup-demo setup-test up down run demo test test-unit lint admin bench status
+.PHONY: venv setup-demo setup-test setup-bench up down run demo test test-unit lint admin bench status
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3.11 -m venv $(VENV)
@@ -22,6 +22,9 @@ setup-demo:
 
 setup-test:
 	@bash deploy/setup.sh test
+
+setup-bench:
+	@bash deploy/setup.sh bench
 
 up: venv setup-demo
 	$(PY) -m deploy.local up
@@ -53,5 +56,5 @@ test: venv setup-test lint
 test-unit: venv
 	$(PY) -m pytest -p no:cacheprovider -m unit -q $(PYTEST_ARGS)
 
-bench: venv setup-test
+bench: venv setup-bench
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -79,6 +79,23 @@ def _shown(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
+def statements_section(found: dict | str | None) -> list[str]:
+    """The database's top statements during the last 2-process province run (bench.pgstat)."""
+    lines = ["", "## Where the database's time goes", ""]
+    if not isinstance(found, dict):
+        return lines + [f"Not measured: {found or 'no province run finished'}."]
+    lines += [f"The last province run with 2 grading processes: {found['calls']:,} statements, "
+              f"{found['total_ms'] / 1000:.1f} s of execution in PostgreSQL (pg_stat_statements), "
+              "the top by total time:", "",
+              "| total ms | share | calls | mean ms | rows | statement |",
+              "| ---: | ---: | ---: | ---: | ---: | --- |"]
+    for st in found["statements"]:
+        query = st["query"].replace("|", "\\|")
+        lines.append(f"| {st['total_ms']:,} | {st['share']:.0%} | {st['calls']:,} | {st['mean_ms']:g} | {st['rows']:,} "
+                     f"| `{query}` |")
+    return lines
+
+
 def write(results: dict, notes: dict, details: dict, goals: dict, verdict, args, wall_s: float,
           path: str = os.path.join(HERE, "REPORT.md")) -> None:
     lines = [
@@ -99,8 +116,9 @@ def write(results: dict, notes: dict, details: dict, goals: dict, verdict, args,
         note = next((n for prefix, n in notes.items() if key.startswith(prefix)), "")
         lines.append(f"| `{key}` | {_shown(value) if value is not None else note or '—'} | {goals[key][0] or '—'} "
                      f"| {verdict(key, value)} |")
+    lines += statements_section(details.get("db.statements_2w"))
     lines += ["", "## Details", "", "| measurement | value |", "| --- | --- |"]
-    lines += [f"| `{k}` | {_shown(v)} |" for k, v in details.items()]
+    lines += [f"| `{k}` | {_shown(v)} |" for k, v in details.items() if not k.startswith("db.")]
     lines += ["", "## How each figure is taken", "", HOW, "", "![throughput](throughput.png)", ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
@@ -117,11 +135,20 @@ HOW = """\
 - **verify**: every school's graduate list (.xlsx) is posted to `POST /api/v1/reviews` by 4
   concurrent clients; the clock stops when `review.reviews` shows `verified = total` at the new
   generation for every school (polled every 50 ms). The province is run with 1 grading process,
-  then again (`rebuild=true`) with 2, twice over (1, 2, 1, 2); the faster run of each counts (both
-  are in the details). `verify.limit_ratio` = the 2-process time ÷ one bare SQL aggregate
+  then again (`rebuild=true`) with 2, twice over (1, 2, 1, 2), then once with 4; the faster run of
+  each counts (all are in the details). `verify.limit_ratio` = the 2-process time ÷ one bare SQL aggregate
   (`count(*) FILTER (WHERE score >= 60), avg(score) … GROUP BY id_number`) over the same grade
   rows (the fastest of 5, warm). `verify.worker_peak_rss_mb`: the largest RSS any grading process
   reached in the whole bench (psutil, every 0.2 s).
+- **scaling, as two cores can show it**: throughput cannot grow with grading processes on this
+  machine (PostgreSQL, review and roster keep both cores busy with one process: `verify.cores_busy_1w`);
+  that needs more cores than it has. What it can show is whether processes get in each other's way:
+  `verify.grading_cpu_s_per_1000_{1,2,4}w` is the grading processes' CPU seconds per 1,000 students
+  verified, and `verify.grading_cpu_spread` the largest of the three ÷ the smallest (flat within 10%:
+  no contention between workers); `verify.chunks_per_worker_*` counts the chunks each process
+  verified in the run, and `verify.chunk_spread_4w` the busiest of 4 ÷ an even share.
+- **the database's statements**: `pg_stat_statements` (loaded by `deploy/setup.sh bench`) is reset
+  before the last 2-process province run and read after it; the section above lists the top ones.
 - CPU seconds per process during each run are in the details (`verify.cpu_s_*`, `gateway.cpu_s`;
   `others` is every other process on the machine). `verify.cores_busy_*` is all CPU seconds used
   during a run ÷ its wall time: 2 on this 2-core machine means every core was busy, and a second
@@ -142,6 +169,9 @@ HOW = """\
   keep-alive clients (threads + requests in a second process on loopback), twice 10 s after 3 s of
   warm-up each (the round with the lower p95 counts), against gunicorn as
   `deploy.processes.gateway_argv` starts it (2 workers × 8 threads).
+  `gateway.review_p95_verifying_ms`: the same load while the whole province's lists are verified
+  again, run after run (2 grading processes), for as long as the load lasts; `gateway.verifying_vs_rest`
+  is that p95 ÷ the p95 at rest.
   `gateway.season_p95_ms`: the province admin's season dashboard (`GET /api/v1/season`, every school
   of the province with its review's state and counts, one statement in the review service) by 5
   concurrent clients for 10 s after the province is verified.

@@ -18,8 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # key: (goal text, comparison, target)
 GOALS = {
-    "verify.limit_ratio": ("≤ 3", "le", 3.0),
-    "verify.scaling_2_workers": ("≥ 1.6", "ge", 1.6),
+    "verify.limit_ratio": ("≤ 5", "le", 5.0),
+    "verify.grading_cpu_spread": ("≤ 1.1", "le", 1.1),
+    "verify.chunk_spread_4w": ("≤ 1.2", "le", 1.2),
     "verify.students_per_s": ("", None, None),
     "verify.worker_peak_rss_mb": ("≤ 300", "le", 300.0),
     "import.limit_ratio": ("≤ 2", "le", 2.0),
@@ -31,6 +32,8 @@ GOALS = {
     "render.pages_per_s": ("≥ 300", "ge", 300.0),
     "render.bytes_per_page": ("", None, None),
     "gateway.review_p95_ms": ("≤ 300", "le", 300.0),
+    "gateway.review_p95_verifying_ms": ("≤ 500", "le", 500.0),
+    "gateway.verifying_vs_rest": ("≤ 2", "le", 2.0),
     "gateway.season_p95_ms": ("≤ 500", "le", 500.0),
     "print.first_sheet_s": ("≤ 3", "le", 3.0),
     "print.last_sheet_s": ("", None, None),

@@ -2,12 +2,13 @@
 import, numbering and the review page; every process is stopped at the end, also on failure.
 
 A measurement that fails leaves its figures null with "failed: …" in the notes; the others still run."""
+import threading
 import time
 import traceback
 
 import sqlalchemy as sa
 
-from bench import gateway_load, imports, numbering, printing, province, verify
+from bench import gateway_load, imports, numbering, pgstat, printing, province, verify
 from bench.province import School
 from bench.stack import Stack, cpu_seconds, cpu_used
 
@@ -66,6 +67,8 @@ def _run(stack: Stack, args, results: dict, notes: dict, details: dict) -> dict:
                                                                                          import_people)))
     section("gateway", notes, lambda: _gateway(stack, engine, args, tokens[viewed.code], viewed, viewed_list,
                                                results, details))
+    section("gateway", notes, lambda: _gateway_while_verifying(stack, engine, args, tokens, lists,
+                                                               tokens[viewed.code], viewed, results, details))
     section("gateway", notes, lambda: _merge(results, details, gateway_load.measure_season(
         stack, province.province_admin_token(engine), f"year={province.YEAR}&season={province.SEASON}")))
     section("print", notes, lambda: _merge(results, details, printing.measure(
@@ -74,6 +77,39 @@ def _run(stack: Stack, args, results: dict, notes: dict, details: dict) -> dict:
     # certificates_numbered events), which should not share the machine with the other figures
     section("numbering", notes, lambda: _merge(results, details, numbering.measure(stack, engine)))
     return plot
+
+
+def _gateway_while_verifying(stack, engine, args, tokens, lists, token: str, viewed: School, results,
+                             details) -> None:
+    """The same review page under the same load while the whole province's lists are verified again
+    (run after run, 2 grading processes, until the load ends): peak season as reviewers live it."""
+    stop, province_runs, failures = threading.Event(), [], []
+
+    def verifying():
+        while not stop.is_set():
+            try:
+                province_runs.append(round(verify.run_lists(stack, engine, tokens, lists)["seconds"], 2))
+            except Exception as exc:  # raised below, in the measuring thread
+                failures.append(exc)
+                return
+
+    thread = threading.Thread(target=verifying, name="province-verifying")
+    thread.start()
+    try:
+        measured = gateway_load.measure(stack, token, _review_of(engine, viewed.code), args.clients,
+                                        args.load_seconds)
+    finally:
+        stop.set()
+        thread.join()
+    if failures:
+        raise failures[0]
+    p95 = measured["gateway.review_p95_ms"]
+    results["gateway.review_p95_verifying_ms"] = p95
+    details["gateway.verifying_p95_ms_rounds"] = measured["details"]["gateway.p95_ms_rounds"]
+    details["gateway.verifying_rps"] = measured["details"]["gateway.rps"]
+    details["gateway.verifying_province_runs_s"] = province_runs
+    at_rest = results.get("gateway.review_p95_ms")
+    results["gateway.verifying_vs_rest"] = round(p95 / at_rest, 2) if p95 and at_rest else None
 
 
 def _review_of(engine: sa.Engine, school_code: str) -> str:
@@ -90,15 +126,30 @@ def _merge(results: dict, details: dict, measured: dict) -> None:
 def _verification(stack, engine, args, tokens, lists, singles, single_lists, results, details, plot) -> None:
     smallest = min(singles)
     verify.run_lists(stack, engine, tokens, {singles[smallest].code: single_lists[smallest]})  # warm-up
-    seconds: dict[int, list[float]] = {1: [], 2: []}
-    for _ in range(max(1, args.province_runs)):  # 1, 2, 1, 2 …: other work on the machine hits both alike
-        for workers in (1, 2):
-            _set_workers(stack, workers)
-            before = cpu_seconds(stack)
-            run = verify.run_lists(stack, engine, tokens, lists)
-            seconds[workers].append(round(run["seconds"], 2))
-            details.setdefault(f"verify.uploads_done_s_{workers}w", []).append(round(run["uploaded_s"], 2))
-            details.setdefault(f"verify.cpu_s_{workers}w", []).append(cpu_used(before, cpu_seconds(stack)))
+    seconds: dict[int, list[float]] = {1: [], 2: [], 4: []}
+    statements_unavailable = pgstat.enable(engine)
+    runs = max(1, args.province_runs)
+    # 1, 2, 1, 2 … (other work on the machine hits both alike), then 4 once; the database's statements
+    # are those of the last 2-process run
+    for workers in [w for _ in range(runs) for w in (1, 2)] + [4]:
+        _set_workers(stack, workers)
+        profiled = workers == 2 and len(seconds[2]) == runs - 1 and not statements_unavailable
+        if profiled:
+            pgstat.reset(engine)
+        before = cpu_seconds(stack)
+        run = verify.run_lists(stack, engine, tokens, lists)
+        cpu = cpu_used(before, cpu_seconds(stack))
+        if profiled:
+            details["db.statements_2w"] = pgstat.top(engine)
+        seconds[workers].append(round(run["seconds"], 2))
+        details.setdefault(f"verify.uploads_done_s_{workers}w", []).append(round(run["uploaded_s"], 2))
+        details.setdefault(f"verify.cpu_s_{workers}w", []).append(cpu)
+        grading_cpu = sum(v for k, v in cpu.items() if k.startswith("grading-"))
+        details.setdefault(f"verify.grading_cpu_s_per_1000_{workers}w", []).append(
+            round(grading_cpu / run["students"] * 1000, 3))
+        details[f"verify.chunks_per_worker_{workers}w"] = verify.chunks_per_worker(engine, list(lists))
+    if statements_unavailable:
+        details["db.statements_2w"] = statements_unavailable
     for workers in (2, 1):
         _set_workers(stack, workers)
         plot[workers] = {}
@@ -111,18 +162,26 @@ def _verification(stack, engine, args, tokens, lists, singles, single_lists, res
                 results["e2e.school_1000_p50_s"] = round(r["median_s"], 2)
     _set_workers(stack, 2)  # as deployed, for what follows
     best = {w: min(s) for w, s in seconds.items()}
-    for w in (1, 2):  # cores busy (ours and others'), of os.cpu_count(): 2 of 2 is a saturated machine
+    for w in (1, 2, 4):  # cores busy (ours and others'), of os.cpu_count(): 2 of 2 is a saturated machine
         details[f"verify.cores_busy_{w}w"] = [round(sum(cpu.values()) / t, 2)
                                              for cpu, t in zip(details[f"verify.cpu_s_{w}w"], seconds[w], strict=True)]
     students = details["verify.students"]
     details["verify.seconds_1w"], details["verify.seconds_2w"] = seconds[1], seconds[2]
     results["verify.students_per_s"] = details["verify.students_per_s_2w"] = round(students / best[2])
     details["verify.students_per_s_1w"] = round(students / best[1])
-    results["verify.scaling_2_workers"] = round(best[1] / best[2], 2)
+    per_1000 = {w: min(details[f"verify.grading_cpu_s_per_1000_{w}w"]) for w in (1, 2, 4)}
+    results["verify.grading_cpu_spread"] = round(max(per_1000.values()) / min(per_1000.values()), 2)
+    results["verify.chunk_spread_4w"] = _spread(details["verify.chunks_per_worker_4w"], 4)
     sql_s, rows = verify.sql_aggregate_seconds(engine, list(lists))
     details["verify.grade_rows"] = rows
     details["verify.sql_aggregate_s"] = round(sql_s, 3)
     results["verify.limit_ratio"] = round(best[2] / sql_s, 1)
+
+
+def _spread(chunks_per_worker: dict[str, int], workers: int) -> float | None:
+    """The busiest worker's chunks ÷ an even share: 1 is an even spread."""
+    total = sum(chunks_per_worker.values())
+    return round(max(chunks_per_worker.values()) / (total / workers), 2) if total else None
 
 
 def _set_workers(stack: Stack, workers: int) -> None:

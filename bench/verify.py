@@ -86,6 +86,17 @@ def len_of(engine: sa.Engine, code: str) -> int:
     return generations(engine, [code])[code][2]
 
 
+def chunks_per_worker(engine: sa.Engine, codes: list[str]) -> dict[str, int]:
+    """{grading process: chunks it verified} of the latest generation of these schools' lists."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("""
+            SELECT c.verified_by, count(*) AS n FROM grading.chunks c
+              JOIN (SELECT review_id, max(generation) AS generation FROM grading.chunks
+                     WHERE school_code = ANY(:c) GROUP BY review_id) latest USING (review_id, generation)
+             GROUP BY c.verified_by"""), {"c": codes}).all()
+    return {str(r.verified_by): r.n for r in rows}
+
+
 def sql_aggregate_seconds(engine: sa.Engine, codes: list[str], times: int = 5) -> tuple[float, int]:
     """The machine's limit: one bare aggregate over the same grade rows (the fastest of `times`, warm)."""
     runs = []

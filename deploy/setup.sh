@@ -5,11 +5,13 @@
 #                          printer for the demo's print site
 #   deploy/setup.sh test   also Chromium for the browser tests, poppler, LibreOffice (saves the import tests'
 #                          .xls/.ods/GBK CSV files), and the tests' PDF printers
+#   deploy/setup.sh bench  as test, and PostgreSQL loads pg_stat_statements (restarted once for it), so the
+#                          bench can say which statements the database spends its time on
 # Where something is missing and cannot be installed here (not root, no apt-get), it stops at once
 # with one line naming what is missing and the command that installs it.
 set -euo pipefail
 MODE=${1:-test}
-case "$MODE" in demo|test) ;; *) echo "用法: deploy/setup.sh demo|test" >&2; exit 2 ;; esac
+case "$MODE" in demo|test|bench) ;; *) echo "用法: deploy/setup.sh demo|test|bench" >&2; exit 2 ;; esac
 
 DEMO_PACKAGES="fonts-wqy-zenhei cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf"
 TEST_PACKAGES="$DEMO_PACKAGES chromium chromium-driver poppler-utils libreoffice-calc-nogui"
@@ -62,6 +64,20 @@ if ! rabbitmq_up; then
   say "starting RabbitMQ"
   rabbitmq-server -detached
   wait_for 60 rabbitmq_up || fail "RabbitMQ 启动失败，见 /var/log/rabbitmq/"
+fi
+
+# --- pg_stat_statements for the bench (a library PostgreSQL loads only at its start) -------------
+psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -Atc "$1"; }
+if [ "$MODE" = bench ] && ! psql_admin "SHOW shared_preload_libraries" | grep -q pg_stat_statements; then
+  cluster=$(ls /etc/postgresql 2>/dev/null | head -1)
+  [ -n "$cluster" ] && [ "$(id -u)" = 0 ] \
+    || fail "PostgreSQL 未加载 pg_stat_statements —— 请在 postgresql.conf 中设置 shared_preload_libraries = 'pg_stat_statements' 并重启"
+  loaded=$(psql_admin "SHOW shared_preload_libraries")
+  say "PostgreSQL $cluster: loading pg_stat_statements (a restart)"
+  echo "shared_preload_libraries = '${loaded:+$loaded,}pg_stat_statements'" \
+    > "/etc/postgresql/$cluster/main/conf.d/95-biye-bench.conf"
+  pg_ctlcluster --skip-systemctl-redirect "$cluster" main restart
+  wait_for 30 pg_isready -h 127.0.0.1 -q || fail "PostgreSQL 重启失败，见 /var/log/postgresql/"
 fi
 
 # --- RabbitMQ's management API ----------------------------------------------------------------
