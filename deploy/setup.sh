@@ -53,7 +53,7 @@ if ! pg_isready -h 127.0.0.1 -q 2>/dev/null; then
   cluster=$(ls /etc/postgresql 2>/dev/null | head -1)
   [ -n "$cluster" ] && [ "$(id -u)" = 0 ] || fail "PostgreSQL 未在 127.0.0.1:5432 运行 —— 请启动它: pg_ctlcluster <版本> main start"
   say "starting PostgreSQL $cluster"
-  pg_ctlcluster --skip-systemctl-redirect "$cluster" main start
+  pg_ctlcluster --skip-systemctl-redirect "$cluster" main start 9>&-  # the server must not hold the set-up lock
   wait_for 30 pg_isready -h 127.0.0.1 -q || fail "PostgreSQL 启动失败，见 /var/log/postgresql/"
 fi
 
@@ -62,7 +62,7 @@ if ! rabbitmq_up; then
   command -v rabbitmq-server >/dev/null && [ "$(id -u)" = 0 ] \
     || fail "RabbitMQ 未在 127.0.0.1:5672 运行 —— 请启动它: rabbitmq-server -detached"
   say "starting RabbitMQ"
-  rabbitmq-server -detached
+  rabbitmq-server -detached 9>&-
   wait_for 60 rabbitmq_up || fail "RabbitMQ 启动失败，见 /var/log/rabbitmq/"
 fi
 
@@ -76,7 +76,7 @@ if [ "$MODE" = bench ] && ! psql_admin "SHOW shared_preload_libraries" | grep -q
   say "PostgreSQL $cluster: loading pg_stat_statements (a restart)"
   echo "shared_preload_libraries = '${loaded:+$loaded,}pg_stat_statements'" \
     > "/etc/postgresql/$cluster/main/conf.d/95-biye-bench.conf"
-  pg_ctlcluster --skip-systemctl-redirect "$cluster" main restart
+  pg_ctlcluster --skip-systemctl-redirect "$cluster" main restart 9>&-
   wait_for 30 pg_isready -h 127.0.0.1 -q || fail "PostgreSQL 重启失败，见 /var/log/postgresql/"
 fi
 
@@ -106,7 +106,7 @@ cups_up() { lpstat -r 2>/dev/null | grep -q "scheduler is running"; }
 if ! cups_up; then
   [ "$(id -u)" = 0 ] || fail "CUPS 未运行 —— 请以 root 运行: /usr/sbin/cupsd"
   say "starting CUPS"
-  /usr/sbin/cupsd
+  /usr/sbin/cupsd 9>&-
   wait_for 30 cups_up || fail "CUPS 启动失败，见 /var/log/cups/error_log"
 fi
 for queue in $QUEUES; do
