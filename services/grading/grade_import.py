@@ -84,6 +84,9 @@ def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> in
         if good:
             copy_rows(session, "incoming_grades", good)
         staged += len(good)
+    # Temporary tables have no statistics until analysed (autovacuum never sees them): guessing, the
+    # planner loops the anti-joins of grade_changes over every staged row for every stored one.
+    session.execute(sa.text("ANALYZE incoming_grades"))
     return staged
 
 
@@ -118,6 +121,7 @@ def check_staged(session: Session, school_code: str, students_of: Callable[[list
             {"ids": list(students), "names": [s["name"] for s in students.values()],
              "majors": [s["major_code"] for s in students.values()],
              "cohorts": [s["cohort"] for s in students.values()]})
+    session.execute(sa.text("ANALYZE incoming_students"))
     found = []
     for column, sql in SET_CHECKS:
         found += [(row, column, message) for row, message in
