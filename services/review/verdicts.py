@@ -3,34 +3,49 @@ import sqlalchemy as sa
 from psycopg2.extras import Json, execute_values
 from sqlalchemy.orm import Session
 
-from services.review.tables import graduates, reviews
-from services.review.views import load
+from services.common import records
+from services.common.errors import NotFound
+from services.review.tables import reviews
+
+# Only rows not yet graded: a chunk's verdicts count once, however often they arrive.
+APPLY = """
+    UPDATE review.graduates AS g SET
+        graded = true,
+        reasons = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.reasons = '[]'::jsonb THEN NULL
+                       ELSE g.intake_reasons || v.reasons END,
+        verdict = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.qualified THEN 'qualified' ELSE 'unqualified' END,
+        scores = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.qualified THEN v.scores END
+    FROM (VALUES %s) AS v(review_id, generation, row, qualified, reasons, scores)
+    WHERE g.review_id = v.review_id AND g.row = v.row AND g.generation = v.generation AND NOT g.graded
+    RETURNING g.row"""
 
 
 def apply_chunk(session: Session, payload: dict) -> bool:
     """Store one chunk's verdicts; True when this completed the review's verification.
 
-    The review row is locked first, so chunks of one review are applied one at a time and the
-    count of verified rows is exact. Verdicts for an older generation (the list was rebuilt) are
-    dropped."""
-    review = load(session, payload["review_id"], lock=True)
-    if review["generation"] != payload["generation"]:
+    Chunks of one review are applied side by side. Each holds a key-share lock on the review row, so
+    a rebuild or an action (which lock it for update) waits for them, or they for it, always in that
+    order; writes only its own rows; then adds how many it graded to the review's count. That update
+    serialises the chunks only from there to their commits, and PostgreSQL applies it to the latest
+    count, so the counts add up exactly and only the chunk that reaches the total completes the
+    review. Verdicts of an older generation (the list was rebuilt) are dropped."""
+    review_id, generation = payload["review_id"], payload["generation"]
+    current = None
+    if records.is_uuid(review_id):
+        current = session.execute(sa.select(reviews.c.generation).where(reviews.c.id == review_id)
+                                  .with_for_update(key_share=True)).scalar()
+    if current is None:
+        raise NotFound("找不到该毕业审核")
+    if current != generation:
         return False
     cursor = session.connection().connection.cursor()
-    execute_values(cursor, """
-        UPDATE review.graduates AS g SET
-            graded = true,
-            reasons = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.reasons = '[]'::jsonb THEN NULL
-                           ELSE g.intake_reasons || v.reasons END,
-            verdict = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.qualified THEN 'qualified' ELSE 'unqualified' END,
-            scores = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.qualified THEN v.scores END
-        FROM (VALUES %s) AS v(review_id, generation, row, qualified, reasons, scores)
-        WHERE g.review_id = v.review_id AND g.row = v.row AND g.generation = v.generation""",
-        [(review["id"], review["generation"], r["row"], r["qualified"], Json(r["reasons"]), Json(r["scores"]))
-         for r in payload["results"]],
-        template="(%s::uuid, %s::int, %s::int, %s::boolean, %s::jsonb, %s::jsonb)", page_size=1000)
-    verified = session.execute(sa.select(sa.func.count()).select_from(graduates).where(
-        graduates.c.review_id == review["id"], graduates.c.graded)).scalar_one()
-    session.execute(reviews.update().where(reviews.c.id == review["id"]).values(verified=verified,
-                                                                                 updated_at=sa.func.now()))
-    return verified >= review["total"] and review["verified"] < review["total"]
+    graded = len(execute_values(cursor, APPLY, [
+        (review_id, generation, r["row"], r["qualified"], Json(r["reasons"]), Json(r["scores"]))
+        for r in payload["results"]],
+        template="(%s::uuid, %s::int, %s::int, %s::boolean, %s::jsonb, %s::jsonb)", page_size=1000, fetch=True))
+    if not graded:
+        return False
+    verified, total = session.execute(reviews.update().where(reviews.c.id == review_id).values(
+        verified=reviews.c.verified + graded, updated_at=sa.func.now())
+        .returning(reviews.c.verified, reviews.c.total)).one()
+    return verified >= total > verified - graded
