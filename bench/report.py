@@ -136,7 +136,9 @@ HOW = """\
   concurrent clients; the clock stops when `review.reviews` shows `verified = total` at the new
   generation for every school (polled every 50 ms). The province is run with 1 grading process,
   then again (`rebuild=true`) with 2, twice over (1, 2, 1, 2), then once with 4; the faster run of
-  each counts (all are in the details). `verify.limit_ratio` = the 2-process time ÷ one bare SQL aggregate
+  each counts (all are in the details). Before each run the season's tables are vacuumed and
+  analysed (`bench.province.maintain`), as autovacuum would in production: this machine's
+  PostgreSQL runs without autovacuum. `verify.limit_ratio` = the 2-process time ÷ one bare SQL aggregate
   (`count(*) FILTER (WHERE score >= 60), avg(score) … GROUP BY id_number`) over the same grade
   rows (the fastest of 5, warm). `verify.worker_peak_rss_mb`: the largest RSS any grading process
   reached in the whole bench (psutil, every 0.2 s).

@@ -93,6 +93,7 @@ def _gateway_while_verifying(stack, engine, args, tokens, lists, token: str, vie
                 failures.append(exc)
                 return
 
+    province.maintain(engine)
     thread = threading.Thread(target=verifying, name="province-verifying")
     thread.start()
     try:
@@ -136,6 +137,7 @@ def _verification(stack, engine, args, tokens, lists, singles, single_lists, res
         profiled = workers == 2 and len(seconds[2]) == runs - 1 and not statements_unavailable
         if profiled:
             pgstat.reset(engine)
+        province.maintain(engine)
         before = cpu_seconds(stack)
         run = verify.run_lists(stack, engine, tokens, lists)
         cpu = cpu_used(before, cpu_seconds(stack))
