@@ -135,9 +135,9 @@ def _verification(stack, engine, args, tokens, lists, singles, single_lists, res
     for workers in [w for _ in range(runs) for w in (1, 2)] + [4]:
         _set_workers(stack, workers)
         profiled = workers == 2 and len(seconds[2]) == runs - 1 and not statements_unavailable
+        province.maintain(engine)
         if profiled:
             pgstat.reset(engine)
-        province.maintain(engine)
         before = cpu_seconds(stack)
         run = verify.run_lists(stack, engine, tokens, lists)
         cpu = cpu_used(before, cpu_seconds(stack))

@@ -33,7 +33,7 @@ def apply_chunk(session: Session, payload: dict) -> bool:
     current = None
     if records.is_uuid(review_id):
         current = session.execute(sa.select(reviews.c.generation).where(reviews.c.id == review_id)
-                                  .with_for_update(key_share=True)).scalar()
+                                  .with_for_update(read=True, key_share=True)).scalar()
     if current is None:
         raise NotFound("找不到该毕业审核")
     if current != generation:
