@@ -11,6 +11,7 @@ from services.common.handlers import handle_once
 from services.common.replies import RpcProxy
 from services.common.service import HealthMixin
 from services.grading import grade_import, plan_changes, plans, verification
+from services.grading.priority import LowerPriority
 from services.grading.tables import imports
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -21,6 +22,7 @@ class GradingService(HealthMixin):
     name = "grading"
 
     db = Database("grading", "services.grading")
+    priority = LowerPriority()
     roster = RpcProxy("roster")
     review = RpcProxy("review")
 
