@@ -36,7 +36,7 @@ chunks = sa.Table(
     sa.Column("chunk_no", sa.Integer, primary_key=True),
     sa.Column("school_code", sa.Text, nullable=False),
     sa.Column("students", JSONB, nullable=False),  # [{row, id_number, name, mode, major_code, cohort}]
-    sa.Column("results", JSONB),  # [{row, qualified, reasons, scores}] once verified
+    sa.Column("verdicts", sa.Integer),  # how many verdicts it gave, once verified
     sa.Column("verified_by", sa.Text),
     sa.Column("times_verified", sa.Integer, nullable=False, server_default="0"),  # committed verifications
     sa.Column("verified_at", sa.DateTime(timezone=True)),

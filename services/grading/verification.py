@@ -78,6 +78,6 @@ def mark_verified(session: Session, chunk: dict, results: list[dict], worker: st
     session.execute(chunks.update().where(
         chunks.c.review_id == chunk["review_id"], chunks.c.generation == chunk["generation"],
         chunks.c.chunk_no == chunk["chunk_no"],
-    ).values(results=results, verified_by=worker, verified_at=sa.func.now(),
+    ).values(verdicts=len(results), verified_by=worker, verified_at=sa.func.now(),
              times_verified=chunks.c.times_verified + 1))
     after_commit(session, lambda: STUDENTS_VERIFIED.inc(len(results)))

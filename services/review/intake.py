@@ -2,15 +2,25 @@
 import uuid
 
 import sqlalchemy as sa
-from psycopg2.extras import Json, execute_values
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict
 from services.review import states
 from services.review.tables import graduates, history, reviews
 
-GRADUATE_COLUMNS = ("review_id", "row", "generation", "seq", "name", "gender", "id_number", "category", "mode",
-                    "student", "intake_reasons", "verdict", "reasons", "graded", "list_reasons")
+# The list goes to PostgreSQL as one JSON document (the rows as roster sent them), unpacked there.
+STORE_ROWS = sa.text("""
+    INSERT INTO review.graduates (review_id, row, generation, seq, name, gender, id_number, category, mode, student,
+                                  intake_reasons, verdict, reasons, graded, list_reasons)
+    SELECT :review_id, r.row, :generation, r.seq, r.name, r.gender, r.id_number, r.category, r.mode,
+           r.student, r.reasons,
+           CASE WHEN r.reasons <> '[]'::jsonb THEN 'unqualified' END,
+           CASE WHEN r.reasons <> '[]'::jsonb THEN r.reasons END,
+           r.student IS NULL, r.list_reasons
+      FROM jsonb_to_recordset(:rows) AS r(row int, seq int, name text, gender text, id_number text, category text,
+                                          mode text, student jsonb, reasons jsonb, list_reasons jsonb)
+""").bindparams(sa.bindparam("rows", type_=JSONB))
 
 
 def open_review(session: Session, request: dict, rows: list[dict]) -> dict:
@@ -83,11 +93,4 @@ def mark_listed_elsewhere(session: Session, this_review: str | None, rows: list[
 
 
 def _store_rows(session: Session, review_id: str, generation: int, rows: list[dict]) -> None:
-    cursor = session.connection().connection.cursor()
-    execute_values(cursor, f"INSERT INTO review.graduates ({', '.join(GRADUATE_COLUMNS)}) VALUES %s", [
-        (review_id, r["row"], generation, r["seq"], r["name"], r["gender"], r["id_number"], r["category"], r["mode"],
-         Json(r["student"]) if r["student"] else None, Json(r["reasons"]),
-         "unqualified" if r["reasons"] else None, Json(r["reasons"]) if r["reasons"] else None,
-         r["student"] is None, Json(r["list_reasons"]))
-        for r in rows
-    ], page_size=1000)
+    session.execute(STORE_ROWS, {"review_id": review_id, "generation": generation, "rows": rows})

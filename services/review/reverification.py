@@ -7,7 +7,7 @@ them in a new generation, with the history entry, in the transaction that also w
 sending them to grading. Row numbers and list order never change.
 """
 import sqlalchemy as sa
-from psycopg2.extras import Json, execute_values
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from services.common import idnumber
@@ -86,19 +86,19 @@ def reverify(session: Session, review_id: str, generation: int, rows: list[dict]
             "reverified": len(rows), "to_verify": intake.to_verify(rows)}
 
 
+STORE_AGAIN = sa.text("""
+    UPDATE review.graduates AS g SET
+        previous = jsonb_build_object('verdict', g.verdict, 'reasons', coalesce(g.reasons, '[]'::jsonb)),
+        student = v.student, intake_reasons = v.reasons, scores = NULL, graded = v.student IS NULL,
+        verdict = CASE WHEN v.reasons <> '[]'::jsonb THEN 'unqualified' END,
+        reasons = CASE WHEN v.reasons <> '[]'::jsonb THEN v.reasons END
+    FROM jsonb_to_recordset(:rows) AS v(row int, student jsonb, reasons jsonb)
+    WHERE g.review_id = :review_id AND g.row = v.row""").bindparams(sa.bindparam("rows", type_=JSONB))
+
+
 def _store_again(session: Session, review_id: str, generation: int, rows: list[dict]) -> None:
     """Every row moves to `generation`; the given rows take their new intake, their verdict and
     reasons before go to `previous`, and they wait for grading as a new list's rows do."""
     session.execute(graduates.update().where(graduates.c.review_id == review_id)
                     .values(generation=generation, previous=sa.null()))
-    cursor = session.connection().connection.cursor()
-    execute_values(cursor, """
-        UPDATE review.graduates AS g SET
-            previous = jsonb_build_object('verdict', g.verdict, 'reasons', coalesce(g.reasons, '[]'::jsonb)),
-            student = v.student, intake_reasons = v.reasons, scores = NULL, graded = v.student IS NULL,
-            verdict = CASE WHEN v.reasons <> '[]'::jsonb THEN 'unqualified' END,
-            reasons = CASE WHEN v.reasons <> '[]'::jsonb THEN v.reasons END
-        FROM (VALUES %s) AS v(review_id, row, student, reasons)
-        WHERE g.review_id = v.review_id AND g.row = v.row""",
-        [(review_id, r["row"], Json(r["student"]) if r["student"] else None, Json(r["reasons"])) for r in rows],
-        template="(%s::uuid, %s::int, %s::jsonb, %s::jsonb)", page_size=1000)
+    session.execute(STORE_AGAIN, {"review_id": review_id, "rows": rows})

@@ -1,23 +1,24 @@
 """Gathering grading's chunk verdicts into the review's graduate list."""
 import sqlalchemy as sa
-from psycopg2.extras import Json, execute_values
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from services.common import records
 from services.common.errors import NotFound
 from services.review.tables import reviews
 
+# The chunk's verdicts go to PostgreSQL as the one JSON document they arrived in, unpacked there.
 # Only rows not yet graded: a chunk's verdicts count once, however often they arrive.
-APPLY = """
+APPLY = sa.text("""
     UPDATE review.graduates AS g SET
         graded = true,
         reasons = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.reasons = '[]'::jsonb THEN NULL
                        ELSE g.intake_reasons || v.reasons END,
         verdict = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.qualified THEN 'qualified' ELSE 'unqualified' END,
         scores = CASE WHEN g.intake_reasons = '[]'::jsonb AND v.qualified THEN v.scores END
-    FROM (VALUES %s) AS v(review_id, generation, row, qualified, reasons, scores)
-    WHERE g.review_id = v.review_id AND g.row = v.row AND g.generation = v.generation AND NOT g.graded
-    RETURNING g.row"""
+    FROM jsonb_to_recordset(:results) AS v(row int, qualified boolean, reasons jsonb, scores jsonb)
+    WHERE g.review_id = :review_id AND g.row = v.row AND g.generation = :generation AND NOT g.graded
+    RETURNING g.row""").bindparams(sa.bindparam("results", type_=JSONB))
 
 
 def apply_chunk(session: Session, payload: dict) -> bool:
@@ -38,11 +39,8 @@ def apply_chunk(session: Session, payload: dict) -> bool:
         raise NotFound("找不到该毕业审核")
     if current != generation:
         return False
-    cursor = session.connection().connection.cursor()
-    graded = len(execute_values(cursor, APPLY, [
-        (review_id, generation, r["row"], r["qualified"], Json(r["reasons"]), Json(r["scores"]))
-        for r in payload["results"]],
-        template="(%s::uuid, %s::int, %s::int, %s::boolean, %s::jsonb, %s::jsonb)", page_size=1000, fetch=True))
+    graded = len(session.execute(APPLY, {"results": payload["results"], "review_id": review_id,
+                                         "generation": generation}).all())
     if not graded:
         return False
     verified, total = session.execute(reviews.update().where(reviews.c.id == review_id).values(

@@ -50,7 +50,7 @@ def wait_verified(school, review_id: str, generation: int) -> dict:
 def chunk_rows(engine, review_id: str, generation: int):
     with engine.connect() as conn:
         return conn.execute(sa.text(
-            "SELECT chunk_no, verified_by, times_verified, jsonb_array_length(results) AS n FROM grading.chunks "
+            "SELECT chunk_no, verified_by, times_verified, verdicts AS n FROM grading.chunks "
             "WHERE review_id = :r AND generation = :g ORDER BY chunk_no"), {"r": review_id, "g": generation}).all()
 
 
