@@ -1,7 +1,8 @@
 """Every read of a declared payload's field in the services' and the gateway's code, found statically
 for tests/unit/test_contracts.py.
 
-A read is `x["field"]`, `x.get("field")` or, in SQL text, `student->>'field'`, where `x` holds a
+A read is `x["field"]`, `x.get("field")` or, in SQL text, `student->>'field'` or a column of
+`jsonb_to_recordset(:param) AS v(field type, …)` whose parameter is given a list of `x`, where `x` holds a
 declaration (services/common/contracts.py). What holds one is found from seeds and followed:
 - an event handler's `payload` (events.SUBSCRIPTIONS) holds its event's declaration;
 - a key or column named in HOLDERS holds its declaration wherever it is read: the snapshot and the
@@ -28,6 +29,7 @@ STORED: dict[tuple[str, str], dict[str, Any]] = {
     ("services.grading.sql_verify", "verify_students"): {"students": list[contracts.ListedRow]},
 }
 SQL_READ = re.compile(r"\b(" + "|".join(HOLDERS) + r")\s*->>?\s*'(\w+)'")
+RECORDSET = re.compile(r"jsonb_to_recordset\(:(\w+)\)\s+AS\s+\w+\(([^)]*)\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ class Scan:
         for node in ast.walk(fn):
             if isinstance(node, ast.Subscript | ast.Call):
                 self._resolve(mod, node, env, record=True)
+            elif isinstance(node, ast.Dict):
+                self._recordset_reads(mod, node, env)
         for node in ast.walk(fn):
             if isinstance(node, ast.Call):
                 self._follow(mod, node, env)
@@ -167,6 +171,18 @@ class Scan:
             if isinstance(func, ast.Name) and func.id in ("sorted", "list") and node.args:
                 return self._resolve(mod, node.args[0], env, record)
         return None
+
+    def _recordset_reads(self, mod: Module, params: ast.Dict, env: dict[str, Any]) -> None:
+        """`{"param": <a list of a declaration>}` given to SQL that unpacks :param with jsonb_to_recordset:
+        each of its columns reads that field."""
+        for key, value in zip(params.keys, params.values, strict=True):
+            shape = _shape(_item(self._resolve(mod, value, env))) if key is not None else None
+            if shape is None:
+                continue
+            for param, columns in RECORDSET.findall(mod.path.read_text()):
+                if param == _const(key):
+                    for column in columns.split(","):
+                        self._field(mod, params, shape, column.split()[0], "sql", True)
 
     def _field(self, mod: Module | None, node: ast.AST, shape: type, key: str, how: str, record: bool) -> Any:
         if record and mod is not None:
