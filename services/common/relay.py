@@ -19,6 +19,7 @@ from services.common.messaging import Messaging
 log = logging.getLogger(__name__)
 
 BATCH = 500
+JSON = "application/json"
 
 
 def headers_of(row: sa.Row) -> dict:
@@ -42,7 +43,9 @@ class Relay:
         outbox = self.messaging.outbox
         with self.engine.begin() as conn:
             rows = conn.execute(
-                sa.select(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.correlation_id)
+                # the payload as the JSON text PostgreSQL holds, sent as it is: no decoding and encoding again
+                sa.select(outbox.c.id, outbox.c.event_type, sa.cast(outbox.c.payload, sa.Text).label("payload"),
+                          outbox.c.correlation_id)
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(BATCH)
@@ -50,7 +53,7 @@ class Relay:
             ).all()
             for row in rows:
                 self.publisher.publish(row.payload, exchange=self.exchange, routing_key=row.event_type,
-                                       headers=headers_of(row))
+                                       headers=headers_of(row), content_type=JSON, content_encoding="utf-8")
             if rows:
                 conn.execute(
                     outbox.update()
