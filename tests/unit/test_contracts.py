@@ -46,19 +46,26 @@ def listed(n: int) -> list[dict]:
     return rows
 
 
-Grouped = namedtuple("Grouped", "n category conduct any_grade weighted hours counted total problems")
-FAILED = ["数学", "公共基础课", "1", "true", "50", None, None, None]
+Grouped = namedtuple("Grouped", "n category conduct graded weighted hours counted total problems")
+PlanSize = namedtuple("PlanSize", "major_code cohort items")
+FAILED = ["数学", "公共基础课", "1", "50", None, None, None]
 
 
 def verified_for_real(students: list[dict]) -> list[dict]:
-    """sql_verify's verdicts, from what its query would answer: the first student passed everything,
+    """sql_verify's verdicts, from what its queries would answer: the first student passed everything,
     the second failed a course, the others have no plan."""
-    answer = [Grouped(1, "公共基础课", False, True, 850.0, 10.0, 2, 170.0, None),
-              Grouped(1, "实习", False, True, 880.0, 10.0, 1, 88.0, None),
-              Grouped(1, "德育", True, True, 90.0, 1.0, 1, 90.0, None),
-              Grouped(2, "公共基础课", False, True, None, None, 0, None, [FAILED])]
+    plans = [PlanSize(s["major_code"], s["cohort"], 4) for s in students[:2]]
+    answer = [Grouped(1, "公共基础课", False, 2, 850.0, 10.0, 2, 170.0, None),
+              Grouped(1, "实习", False, 1, 880.0, 10.0, 1, 88.0, None),
+              Grouped(1, "德育", True, 1, 90.0, 1.0, 1, 90.0, None),
+              Grouped(2, "公共基础课", False, 4, None, None, 0, None, [FAILED])]
+
+    def execute(statement, params=None):
+        answers = {sql_verify.PLAN_SIZES: plans, sql_verify.QUERY: answer}
+        return None if params is None else answers.get(statement.text, [])
+
     session = MagicMock()
-    session.execute.side_effect = lambda statement, params=None: answer if params else None
+    session.execute.side_effect = execute
     return sql_verify.verify_students(session, "S1", students)
 
 
