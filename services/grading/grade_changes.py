@@ -25,7 +25,10 @@ CHANGES = """
     WHERE g.id_number IS NULL OR (g.score, g.word, g.makeup_score, g.makeup_word)
                                  IS DISTINCT FROM (i.score, i.word, i.m_score, i.m_word)"""
 
+# The stored grades of the file's students (in its course and term, for a class sheet) it lacks.
 MISSING = """
+    CREATE TEMP TABLE grade_missing ON COMMIT DROP AS
+    SELECT g.id_number, s.name, g.course, g.term
     FROM grading.grades g JOIN incoming_students s USING (id_number)
     WHERE g.school_code = :school
       AND (CAST(:course AS text) IS NULL OR (g.course = :course AND g.term = CAST(:term AS int)))
@@ -42,20 +45,21 @@ def diff(session: Session, school_code: str, staged: int, scope: dict | None) ->
     session.execute(sa.text(CHANGES), params)
     new, changed = session.execute(sa.text(
         "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM grade_changes")).one()
-    missing = session.execute(sa.text("SELECT count(*)" + MISSING), params).scalar_one()
+    session.execute(sa.text(MISSING), params)
+    missing = session.execute(sa.text("SELECT count(*) FROM grade_missing")).scalar_one()
     items = {
         "new": [item(r) for r in _rows(session, "SELECT * FROM grade_changes WHERE is_new ORDER BY row")],
         "changed": [item(r, changed=True)
                     for r in _rows(session, "SELECT * FROM grade_changes WHERE NOT is_new ORDER BY row")],
-        "missing": [{"key": key(r), "label": label(r)} for r in _rows(
-            session, "SELECT g.id_number, s.name, g.course, g.term" + MISSING + " ORDER BY 1, 3, 4", params)],
+        "missing": [{"key": key(r), "label": label(r)}
+                    for r in _rows(session, "SELECT * FROM grade_missing ORDER BY 1, 3, 4")],
     }
     counts = {"new": new, "changed": changed, "unchanged": staged - new - changed, "missing": missing}
     return summary(counts, items, KEPT)
 
 
-def _rows(session: Session, sql: str, params: dict | None = None) -> list:
-    return session.execute(sa.text(f"{sql} LIMIT {CAP}"), params or {}).mappings().all()
+def _rows(session: Session, sql: str) -> list:
+    return session.execute(sa.text(f"{sql} LIMIT {CAP}")).mappings().all()
 
 
 def key(r) -> dict:

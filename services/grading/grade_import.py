@@ -84,12 +84,6 @@ def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> in
         if good:
             copy_rows(session, "incoming_grades", good)
         staged += len(good)
-    # The anti-join of grade_changes probes this index: with the stored grades' statistics stale after
-    # an import (one school's rows guessed as 1), the planner loops over the staged rows, and without
-    # it scanned them all for every stored grade (minutes for a 46,000-row sheet). Temporary tables
-    # have no statistics until analysed (autovacuum never sees them).
-    session.execute(sa.text("CREATE INDEX ON incoming_grades (id_number, course, term)"))
-    session.execute(sa.text("ANALYZE incoming_grades"))
     return staged
 
 
@@ -105,9 +99,11 @@ SET_CHECKS = [
                  WHERE NOT EXISTS (SELECT 1 FROM grading.course_plans p WHERE p.school_code = :school
                    AND p.major_code = s.major_code AND p.cohort = s.cohort AND p.course = i.course
                    AND p.term = i.term)"""),
-    ("课程名称", """SELECT row, '与第' || first_row || '行重复：同一学生同一课程同一学期只能有一个成绩' FROM (
-                   SELECT row, min(row) OVER w AS first_row FROM incoming_grades
-                   WINDOW w AS (PARTITION BY id_number, course, term)) d WHERE row <> first_row"""),
+    ("课程名称", """SELECT i.row, '与第' || d.first_row || '行重复：同一学生同一课程同一学期只能有一个成绩'
+                 FROM incoming_grades i JOIN (SELECT id_number, course, term, min(row) AS first_row
+                                              FROM incoming_grades GROUP BY id_number, course, term
+                                              HAVING count(*) > 1) d USING (id_number, course, term)
+                 WHERE i.row <> d.first_row"""),
 ]
 
 
@@ -140,6 +136,11 @@ def import_rows(session: Session, school_code: str, grade_rows: GradeRows, sourc
     also for a change to the grades of a student a submitted review holds (`locked_of(ids)` gives
     {id_number: lock} of those). Returns the rows read and what they change; `dry_run` stores nothing."""
     errors = RowErrors(source)
+    # Every set-based step here joins thousands of staged rows to the school's stored grades, whose
+    # statistics lag behind an import (autovacuum analyses late, and a school's first sheet is
+    # estimated at one row): the planner then loops over one side for each row of the other, minutes
+    # for a 46,000-row sheet. Hashing is right for every step, however stale the estimates.
+    session.execute(sa.text("SET LOCAL enable_nestloop = off"))
     staged = stage_rows(session, grade_rows, errors)
     if not staged and not errors:
         raise unusable("没有成绩数据（表头下面没有数据行）", source)
@@ -154,20 +155,18 @@ def import_rows(session: Session, school_code: str, grade_rows: GradeRows, sourc
 
 
 def store(session: Session, school_code: str) -> None:
-    """Write the staged grades: changed ones updated, new ones inserted, unchanged ones left alone
-    (a school re-imports its whole sheet after correcting a few cells)."""
+    """Write the grades `grade_changes.diff` found new or changed; unchanged ones are left alone (a
+    school re-imports its whole sheet after correcting a few cells)."""
     session.execute(sa.text("""
-        UPDATE grading.grades g SET score = i.score, word = i.word, makeup_score = i.m_score,
-            makeup_word = i.m_word, updated_at = now()
-        FROM incoming_grades i
-        WHERE g.school_code = :school AND g.id_number = i.id_number AND g.course = i.course AND g.term = i.term
-          AND (g.score, g.word, g.makeup_score, g.makeup_word)
-              IS DISTINCT FROM (i.score, i.word, i.m_score, i.m_word)"""), {"school": school_code})
+        UPDATE grading.grades g SET score = c.score, word = c.word, makeup_score = c.m_score,
+            makeup_word = c.m_word, updated_at = now()
+        FROM grade_changes c
+        WHERE NOT c.is_new AND g.school_code = :school AND g.id_number = c.id_number AND g.course = c.course
+          AND g.term = c.term"""), {"school": school_code})
     session.execute(sa.text("""
         INSERT INTO grading.grades (school_code, id_number, course, term, score, word, makeup_score, makeup_word)
-        SELECT :school, i.id_number, i.course, i.term, i.score, i.word, i.m_score, i.m_word FROM incoming_grades i
-        WHERE NOT EXISTS (SELECT 1 FROM grading.grades g WHERE g.school_code = :school
-                          AND g.id_number = i.id_number AND g.course = i.course AND g.term = i.term)
+        SELECT :school, c.id_number, c.course, c.term, c.score, c.word, c.m_score, c.m_word
+        FROM grade_changes c WHERE c.is_new
         ON CONFLICT (school_code, id_number, course, term) DO UPDATE SET
             score = EXCLUDED.score, word = EXCLUDED.word, makeup_score = EXCLUDED.makeup_score,
             makeup_word = EXCLUDED.makeup_word, updated_at = now()"""), {"school": school_code})
