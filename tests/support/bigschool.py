@@ -62,7 +62,7 @@ def chunk_rows(engine: sa.Engine, review_id: str) -> list:
     """(chunk_no, verified_by, times_verified, verdicts) of each chunk of the review's list."""
     with engine.connect() as conn:
         return conn.execute(sa.text(
-            "SELECT chunk_no, verified_by, times_verified, coalesce(jsonb_array_length(results), 0) AS n "
+            "SELECT chunk_no, verified_by, times_verified, coalesce(verdicts, 0) AS n "
             "FROM grading.chunks WHERE review_id = :r ORDER BY generation, chunk_no"), {"r": review_id}).all()
 
 
