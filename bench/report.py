@@ -41,7 +41,7 @@ def plot(points: dict[int, dict[int, float]], province: dict[int, tuple[int, flo
                                   + [v for _, v in province.values()]) * 1.2)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(f"Verification throughput on a {os.cpu_count()}-core machine (list of 250 = one chunk)")
+    ax.set_title(f"Verification throughput on a {os.cpu_count()}-core machine (a list of up to 1,000 = one chunk)")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -157,8 +157,8 @@ HOW = """\
   grading process can then gain only what the first left idle.
 - **e2e**: one 1,000-student school's list through the gateway until verified, with 2 grading
   processes, the median of 5 runs (each a rebuild). The plot's points are the medians of 3 runs per
-  list size (5 for 1,000 with 2 processes: the e2e runs); lists are cut into chunks of 250, so a
-  250-student list is one chunk that only one process can take.
+  list size (5 for 1,000 with 2 processes: the e2e runs); lists are cut into chunks of at most 1,000
+  (grading's `CHUNK_SIZE`), so a list of up to 1,000 is one chunk that only one process can take.
 - **import**: the grading service's `import_grades` RPC on one school's long grade sheet (1,000
   students × 46 rows, written by openpyxl), against python-calamine reading the same file plus COPY
   of its rows into a temporary table; medians of 3 (the first import inserts, later ones replace).

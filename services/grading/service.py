@@ -3,6 +3,8 @@ import logging
 import os
 import socket
 
+from nameko.dependency_providers import Config
+
 from services.common import changes, events
 from services.common.db import Database
 from services.common.entrypoints import event_handler, rpc
@@ -22,6 +24,7 @@ class GradingService(HealthMixin):
     name = "grading"
 
     db = Database("grading", "services.grading")
+    config = Config()
     priority = LowerPriority()
     roster = RpcProxy("roster")
     review = RpcProxy("review")
@@ -82,7 +85,7 @@ class GradingService(HealthMixin):
     def on_graduate_list_imported(self, session, payload: dict) -> None:
         """Cut the list into chunks and announce each, so every grading worker can take some."""
         numbers = verification.cut(session, payload["review_id"], payload["generation"], payload["school_code"],
-                                   payload["rows"])
+                                   payload["rows"], int(self.config.get("CHUNK_SIZE", verification.CHUNK_SIZE)))
         for chunk_no in numbers:
             self.db.add_event(session, events.CHUNK_READY, {
                 "review_id": payload["review_id"], "generation": payload["generation"], "chunk_no": chunk_no})

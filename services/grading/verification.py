@@ -1,8 +1,9 @@
 """Verifying a review's list in chunks that any grading worker may take.
 
-A list is cut into chunks of CHUNK_SIZE students; each chunk is announced as its own event, so the
-grading processes on the broker share the work as competing consumers. A chunk is verified with one
-set-based query and the engine's wording (sql_verify).
+A list is cut into chunks of at most CHUNK_SIZE students (the service's config), as even as they
+can be; each chunk is announced as its own event, so the grading processes on the broker share the
+work as competing consumers. A chunk is verified with one set-based query and the engine's wording
+(sql_verify).
 """
 import time
 
@@ -14,19 +15,22 @@ from services.grading import engine, plans, sql_verify
 from services.grading.metrics import CHUNK_SECONDS, STUDENTS_VERIFIED
 from services.grading.tables import chunks, grades
 
-CHUNK_SIZE = 250
+CHUNK_SIZE = 1000
 
 
-def cut(session: Session, review_id: str, generation: int, school_code: str, students: list[dict]) -> list[int]:
-    """Store the chunks of a list; returns their numbers."""
-    numbers = []
-    for start in range(0, len(students), CHUNK_SIZE):
-        chunk_no = start // CHUNK_SIZE
+def cut(session: Session, review_id: str, generation: int, school_code: str, students: list[dict],
+        size: int = CHUNK_SIZE) -> list[int]:
+    """Store the chunks of a list; returns their numbers. A school's list of up to `size` students is
+    one chunk, one statement and one event each way: the work per chunk (the query's set-up, the
+    events, the review's write) is paid once, and the chunks of a larger list are even (1,001
+    students: 501 and 500), so each worker taking one finishes at the same time."""
+    count = -(-len(students) // size)
+    bounds = [len(students) * k // count for k in range(count + 1)]
+    for chunk_no in range(count):
         session.execute(chunks.insert().values(
             review_id=review_id, generation=generation, chunk_no=chunk_no, school_code=school_code,
-            students=students[start:start + CHUNK_SIZE]))
-        numbers.append(chunk_no)
-    return numbers
+            students=students[bounds[chunk_no]:bounds[chunk_no + 1]]))
+    return list(range(count))
 
 
 def load_grades(session: Session, school_code: str, id_numbers: list[str]) -> dict[str, dict]:

@@ -32,7 +32,7 @@ from tests.support.wait import until
 from tests.support.workbooks import xlsx
 
 SCHOOL = "M1"
-STUDENTS = 260  # two chunks: 250 and 10
+STUDENTS = 260  # two chunks of 130 (the tests' CHUNK_SIZE is 250)
 CHUNKS = 2
 CHUNK_QUEUE = next(s.queue_name for s in SUBSCRIPTIONS if s.method == "verify_chunk")
 

@@ -50,8 +50,10 @@ def amqp_uri(vhost):
 def service_env(database_url, amqp_uri):
     os.makedirs(LOG_DIR, exist_ok=True)
     os.environ["UPLOAD_DIR"] = UPLOAD_DIR  # the gateway in this process and the services share it
-    # small print parts, so a few certificates make a job of several parts
-    return {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "UPLOAD_DIR": UPLOAD_DIR, "PRINT_PART_SHEETS": "10"}
+    # small print parts and chunks, so a few certificates make a job of several parts and a list of a
+    # few hundred students several chunks
+    return {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "UPLOAD_DIR": UPLOAD_DIR, "PRINT_PART_SHEETS": "10",
+            "CHUNK_SIZE": "250"}
 
 
 @pytest.fixture(scope="session")

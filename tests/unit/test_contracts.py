@@ -100,7 +100,7 @@ def produced() -> dict[str, list[dict]]:
         [(_, imported), _] = keep(sent(review.db))
 
         grading = worker_factory(GradingService, db=FakeDb())
-        mp.setattr(verification, "cut", lambda session, review_id, generation, school_code, students: [0])
+        mp.setattr(verification, "cut", lambda session, review_id, generation, school_code, students, size: [0])
         grading.on_graduate_list_imported(imported)
         [(_, ready)] = keep(sent(grading.db))
         grading = worker_factory(GradingService, db=FakeDb())
