@@ -24,6 +24,8 @@ def cut(session: Session, review_id: str, generation: int, school_code: str, stu
     one chunk, one statement and one event each way: the work per chunk (the query's set-up, the
     events, the review's write) is paid once, and the chunks of a larger list are even (1,001
     students: 501 and 500), so each worker taking one finishes at the same time."""
+    if not students:  # nobody on the list was found in the registry: nothing for grading
+        return []
     count = -(-len(students) // size)
     bounds = [len(students) * k // count for k in range(count + 1)]
     for chunk_no in range(count):

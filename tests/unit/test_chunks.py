@@ -22,6 +22,7 @@ def stored(session: MagicMock) -> list[list[int]]:
     (2500, 1000, [833, 833, 834]),
     (260, 250, [130, 130]),
     (1, 250, [1]),
+    (0, 1000, []),
 ])
 def test_a_list_is_cut_into_even_chunks_of_at_most_the_size(students, size, sizes):
     session = MagicMock()
