@@ -69,7 +69,8 @@ class Module:
     def __init__(self, name: str):
         self.name = name
         self.path = ROOT / (name.replace(".", "/") + ".py")
-        self.tree = ast.parse(self.path.read_text(), str(self.path))
+        self.source = self.path.read_text()
+        self.tree = ast.parse(self.source, str(self.path))
         self.functions: dict[str, ast.FunctionDef] = {}
         for node in self.tree.body:
             members = node.body if isinstance(node, ast.ClassDef) else [node]
@@ -179,7 +180,7 @@ class Scan:
             shape = _shape(_item(self._resolve(mod, value, env))) if key is not None else None
             if shape is None:
                 continue
-            for param, columns in RECORDSET.findall(mod.path.read_text()):
+            for param, columns in RECORDSET.findall(mod.source):
                 if param == _const(key):
                     for column in columns.split(","):
                         self._field(mod, params, shape, column.split()[0], "sql", True)
@@ -245,7 +246,7 @@ def find_reads() -> set[Read]:
         for node in ast.walk(mod.tree):
             if isinstance(node, ast.FunctionDef):
                 scan._scan(mod, node, {})
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
+        for number, line in enumerate(mod.source.splitlines(), start=1):
             for holder, field in SQL_READ.findall(line):
                 scan.reads.add(Read(f"{path.relative_to(ROOT)}:{number}", HOLDERS[holder], field, "sql"))
     return scan.reads
