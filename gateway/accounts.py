@@ -153,14 +153,18 @@ def issue_token(conn: Connection, user_id: int, ttl_seconds: int) -> str:
     return token
 
 
+# Built once: the lookup runs on every request, and building the statement cost more than running it.
+_ORG_COLUMNS = [c.label(f"org__{c.name}") for c in orgs.c]
+_USER_FOR_TOKEN = (
+    sa.select(users, *_ORG_COLUMNS).join(tokens, tokens.c.user_id == users.c.id)
+    .outerjoin(orgs, orgs.c.code == users.c.org_code)
+    .where(tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.expires_at > sa.func.now(), users.c.active)
+)
+
+
 def user_for_token(conn: Connection, token: str) -> tuple[dict, dict | None] | None:
     """The token's active user and the user's organisation (None if it has none), in one query."""
-    org_columns = [c.label(f"org__{c.name}") for c in orgs.c]
-    row = conn.execute(
-        sa.select(users, *org_columns).join(tokens, tokens.c.user_id == users.c.id)
-        .outerjoin(orgs, orgs.c.code == users.c.org_code)
-        .where(tokens.c.token_hash == _hash_token(token), tokens.c.expires_at > sa.func.now(), users.c.active)
-    ).mappings().first()
+    row = conn.execute(_USER_FOR_TOKEN, {"token_hash": _hash_token(token)}).mappings().first()
     if row is None:
         return None
     user = {c.name: row[c.name] for c in users.c}

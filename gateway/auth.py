@@ -6,7 +6,7 @@ from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
 from gateway import accounts
-from gateway.db import connect
+from gateway.db import read_once
 from services.common.errors import Forbidden, ServiceError
 
 csrf = CSRFProtect()
@@ -34,7 +34,7 @@ def load_user() -> None:
             csrf.protect()
     if not token:
         return
-    with connect() as conn:
+    with read_once() as conn:
         found = accounts.user_for_token(conn, token)
     if found is None:
         if header:

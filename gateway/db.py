@@ -26,3 +26,11 @@ def connect() -> Iterator[Connection]:
     """One transaction on the accounts schema: committed on success, rolled back on error."""
     with current_app.extensions["db"].begin() as conn:
         yield conn
+
+
+@contextmanager
+def read_once() -> Iterator[Connection]:
+    """A connection for one read statement, outside any transaction: no BEGIN and COMMIT around it
+    (two of the three round trips of a lookup every request makes)."""
+    with current_app.extensions["db"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn

@@ -17,8 +17,10 @@ class ReviewReads:
     @rpc
     def get_review(self, review_id: str, actor: dict | None = None) -> dict:
         """The review; with `actor`, also what that user may do now (`actions`) and what blocks (`blocked`)."""
-        with self.db.transaction() as session:
-            view = self.review_views.get(session, review_id)
+        view = self.review_views.current(self.db.engine, review_id)
+        if view is None:
+            with self.db.transaction() as session:
+                view = self.review_views.get(session, review_id)
         return views.for_actor(view, actor) if actor else view
 
     @rpc

@@ -16,6 +16,7 @@ from services.review.tables import reviews
 from services.review.views import load, view_of
 
 CAPACITY = 500
+VERSION = sa.select(reviews.c.version).where(reviews.c.id == sa.bindparam("review_id"))
 
 
 class ReviewViews:
@@ -23,10 +24,23 @@ class ReviewViews:
         self.capacity = capacity
         self._views: OrderedDict[str, dict] = OrderedDict()
 
+    def current(self, engine: sa.Engine, review_id: str) -> dict | None:
+        """The remembered view if it is still current, else None; its version is read with one
+        statement outside any transaction (no BEGIN and COMMIT: a page read is mostly this)."""
+        cached = self._views.get(review_id)
+        if cached is None:
+            return None
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            version = conn.execute(VERSION, {"review_id": review_id}).scalar()
+        if version != cached["version"]:
+            return None
+        self._views.move_to_end(review_id)
+        return cached["view"]
+
     def get(self, session: Session, review_id: str) -> dict:
         version = None
         if records.is_uuid(review_id):
-            version = session.execute(sa.select(reviews.c.version).where(reviews.c.id == review_id)).scalar()
+            version = session.execute(VERSION, {"review_id": review_id}).scalar()
         if version is None:
             raise NotFound("找不到该毕业审核")
         cached = self._views.get(review_id)

@@ -40,6 +40,10 @@ def review_id(stack, engine):
 
 
 def view(engine, views: ReviewViews, review_id: str) -> dict:
+    """As the service reads a review page: the remembered view if current, else built in a transaction."""
+    current = views.current(engine, review_id)
+    if current is not None:
+        return current
     with Session(engine) as session, session.begin():
         return views.get(session, review_id)
 
