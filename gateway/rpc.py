@@ -6,10 +6,11 @@ import threading
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.metrics import TimedCluster
-from services.common import correlation
+from services.common import correlation, wire
 from services.common.replies import StandaloneReplyListener
 
 SERVICES = ("roster", "grading", "review", "numbering", "printing")
+wire.install()  # the gateway's calls and their replies go through orjson, as the services' messages do
 
 
 def carry_correlation(context: dict) -> None:

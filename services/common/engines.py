@@ -18,12 +18,15 @@ import sqlalchemy as sa
 from eventlet.patcher import original
 from sqlalchemy import event, exc
 
+from services.common import wire
+
 PING_AFTER_IDLE_SECONDS = 10.0
 _select = original("select")  # not eventlet's green module: a zero-timeout look, never a switch to its hub
 
 
 def create_engine(url: str, pool_size: int, max_overflow: int) -> sa.Engine:
-    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                              json_serializer=wire.to_column, json_deserializer=wire.from_column)
     event.listen(engine, "checkin", _note_idle_since)
     event.listen(engine, "checkout", _check_on_checkout)
     return engine

@@ -34,9 +34,10 @@ from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer as NamekoRpcConsumer
 from prometheus_client import Counter
 
-from services.common import handlers, queues
+from services.common import handlers, queues, wire
 
 log = logging.getLogger(__name__)
+wire.install()  # every service imports these entrypoints: its messages go through orjson
 
 TRANSIENT_RETRIES_HEADER = "x-biye-transient-retries"
 TRANSIENT_BACKOFF_MAX_SECONDS = 30.0
