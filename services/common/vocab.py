@@ -20,12 +20,16 @@ COURSE_CATEGORY_SYNONYMS = {
     "思政": "思政类", "思想政治": "思政类",
 }
 CONDUCT_COURSE = "操行"
+_CATEGORY_RANKS = {category: i for i, category in enumerate(COURSE_CATEGORIES)}  # made once: verdicts sort often
 
 
 def in_category_order(categories) -> list[str]:
     """Course categories in the forms' order (公共基础课 first), any others after them by name."""
-    rank = {category: i for i, category in enumerate(COURSE_CATEGORIES)}
-    return sorted(categories, key=lambda c: (rank.get(c, len(rank)), c))
+    return sorted(categories, key=_category_rank)
+
+
+def _category_rank(category: str) -> tuple[int, str]:
+    return _CATEGORY_RANKS.get(category, len(_CATEGORY_RANKS)), category
 
 
 TERMS = (1, 2, 3, 4, 5, 6)
