@@ -35,6 +35,10 @@ MISSING = """
       AND NOT EXISTS (SELECT 1 FROM incoming_grades i
                       WHERE i.id_number = g.id_number AND i.course = g.course AND i.term = g.term)"""
 
+# How many grades the file's students hold (a whole sheet's scope).
+STORED = """
+    SELECT count(*) FROM grading.grades g JOIN incoming_students s USING (id_number) WHERE g.school_code = :school"""
+
 SCORE_CHANGED = "(score, word) IS DISTINCT FROM (o_score, o_word)"
 
 
@@ -45,14 +49,22 @@ def diff(session: Session, school_code: str, staged: int, scope: dict | None) ->
     session.execute(sa.text(CHANGES), params)
     new, changed = session.execute(sa.text(
         "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM grade_changes")).one()
-    session.execute(sa.text(MISSING), params)
-    missing = session.execute(sa.text("SELECT count(*) FROM grade_missing")).scalar_one()
+    missing = None
+    if course is None:
+        # A whole sheet: each row holds a different key of a known student (checked before), so its
+        # stored grades are the rows' matches (all rows but the new ones) and the missing ones; counting
+        # them spares the anti-join of every stored grade against the rows, unless some are missing.
+        stored = session.execute(sa.text(STORED), params).scalar_one()
+        missing = stored - (staged - new)
+    if missing != 0:
+        session.execute(sa.text(MISSING), params)
+        missing = session.execute(sa.text("SELECT count(*) FROM grade_missing")).scalar_one()
     items = {
         "new": [item(r) for r in _rows(session, "SELECT * FROM grade_changes WHERE is_new ORDER BY row")],
         "changed": [item(r, changed=True)
                     for r in _rows(session, "SELECT * FROM grade_changes WHERE NOT is_new ORDER BY row")],
         "missing": [{"key": key(r), "label": label(r)}
-                    for r in _rows(session, "SELECT * FROM grade_missing ORDER BY 1, 3, 4")],
+                    for r in _rows(session, "SELECT * FROM grade_missing ORDER BY 1, 3, 4")] if missing else [],
     }
     counts = {"new": new, "changed": changed, "unchanged": staged - new - changed, "missing": missing}
     return summary(counts, items, KEPT)
