@@ -32,5 +32,5 @@ def connect() -> Iterator[Connection]:
 def read_once() -> Iterator[Connection]:
     """A connection for one read statement, outside any transaction: no BEGIN and COMMIT around it
     (two of the three round trips of a lookup every request makes)."""
-    with current_app.extensions["db"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with engines.outside_transaction(current_app.extensions["db"]) as conn:
         yield conn

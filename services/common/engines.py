@@ -32,6 +32,12 @@ def create_engine(url: str, pool_size: int, max_overflow: int) -> sa.Engine:
     return engine
 
 
+def outside_transaction(engine: sa.Engine) -> sa.Connection:
+    """A connection whose statements run on their own, without BEGIN and COMMIT round trips around
+    them: for a single read made on a hot path (use it as a context manager)."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _note_idle_since(dbapi_connection, connection_record) -> None:
     connection_record.info["idle_since"] = time.monotonic()
 

@@ -20,6 +20,7 @@ from kombu.utils import json as kombu_json
 _KOMBU_ENCODER = kombu_json.JSONEncoder()
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 _ENVELOPE = b'"__type__"'
+_ENVELOPE_TEXT = _ENVELOPE.decode()
 
 
 def dumps(value: Any) -> bytes:
@@ -33,7 +34,7 @@ def dumps(value: Any) -> bytes:
 def loads(body: bytes | str | memoryview | bytearray) -> Any:
     if isinstance(body, (memoryview, bytearray)):
         body = bytes(body)
-    envelope = _ENVELOPE if isinstance(body, bytes) else _ENVELOPE.decode()
+    envelope = _ENVELOPE if isinstance(body, bytes) else _ENVELOPE_TEXT
     if envelope in body:
         return kombu_json.loads(body)
     try:

@@ -10,7 +10,7 @@ from collections import OrderedDict
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.common import records
+from services.common import engines, records
 from services.common.errors import NotFound
 from services.review.tables import reviews
 from services.review.views import load, view_of
@@ -30,7 +30,7 @@ class ReviewViews:
         cached = self._views.get(review_id)
         if cached is None:
             return None
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with engines.outside_transaction(engine) as conn:
             version = conn.execute(VERSION, {"review_id": review_id}).scalar()
         if version != cached["version"]:
             return None
