@@ -1,13 +1,16 @@
 """Messages and JSON columns go through orjson, and mean what kombu's JSON meant."""
 import datetime as dt
 import decimal
+import os
+import subprocess
+import sys
 
 import pytest
-from kombu import serialization
 from kombu.utils import json as kombu_json
 
 from services.common import wire
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TYPED = {"day": dt.date(2026, 7, 1), "at": dt.datetime(2026, 7, 1, 8, 30), "hours": decimal.Decimal("72.5"),
          "photo": b"\xff\xd8jpeg", "text": "b", 3: "a key that is a number"}
 
@@ -29,10 +32,14 @@ def test_json_orjson_refuses_is_read_by_kombus_loader():
     assert wire.dumps({"big": 2**70}) == b'{"big": 1180591620717411303424}'
 
 
-def test_a_service_process_publishes_with_it():
-    import services.common.entrypoints  # noqa: F401  (every service imports it)
-    assert serialization.registry._encoders["json"][2] is wire.dumps
-    assert serialization.registry._decoders["application/json"] is wire.loads
+@pytest.mark.parametrize("module", ["services.common.entrypoints", "gateway.rpc"])
+def test_a_service_and_the_gateway_publish_with_it(module):
+    """In a fresh process (this one may have installed it through another import): importing what
+    every service, or the gateway, imports is enough."""
+    check = (f"import {module}; from kombu import serialization; from services.common import wire; "
+             "assert serialization.registry._encoders['json'][2] is wire.dumps; "
+             "assert serialization.registry._decoders['application/json'] is wire.loads")
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=ROOT, capture_output=True)
 
 
 def test_columns_are_written_as_json_text():
