@@ -52,3 +52,9 @@ def child_exit(server: Arbiter, worker: Worker) -> None:
 def on_exit(server: Arbiter) -> None:
     if _made_dir:
         shutil.rmtree(_made_dir, ignore_errors=True)
+
+
+def post_worker_init(worker: Worker) -> None:
+    from services.common import heap  # only here: it imports nameko, which the master needs not hold
+
+    heap.settle()  # the worker's app is loaded: its heap is frozen out of the collector's way
