@@ -8,6 +8,7 @@ duplicates) then run as a few set-based queries, so memory stays flat however la
 """
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -71,20 +72,22 @@ def read_file(path: str, filename: str, course: str | None, term: int | None) ->
     return GradeRows(table.rows, table.columns, defaults, table.ignored)
 
 
-def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> int:
-    """Check each row's cells and stage the good ones; returns how many were staged."""
+def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> tuple[int, set[str]]:
+    """Check each row's cells and stage the good ones; returns how many were staged, and the ID
+    numbers they name."""
     session.execute(sa.text("""
         CREATE TEMP TABLE incoming_grades (row int, id_number text, name text, course text, term smallint,
             score numeric, word text, m_score numeric, m_word text) ON COMMIT DROP"""))
     reader = RowReader(errors, grade_rows.columns, grade_rows.defaults)
-    staged = 0
+    staged, ids = 0, set()
     for batch in batches(grade_rows.rows, BATCH):
         good = [(number, id_number, name, course, term, s, w, *(makeup or (None, None)))
                 for number, (id_number, name, course, term, (s, w), makeup) in reader.read_batch(batch, COLUMNS)]
         if good:
             copy_rows(session, "incoming_grades", good)
+            ids.update(map(itemgetter(1), good))
         staged += len(good)
-    return staged
+    return staged, ids
 
 
 SET_CHECKS = [
@@ -107,19 +110,14 @@ SET_CHECKS = [
 ]
 
 
-def check_staged(session: Session, school_code: str, students_of: Callable[[list[str]], dict[str, dict]],
-                 errors: RowErrors) -> None:
+def check_staged(session: Session, school_code: str, ids: set[str],
+                 students_of: Callable[[list[str]], dict[str, dict]], errors: RowErrors) -> None:
     """The checks that need the registry and the plan, over the staged rows at once."""
-    ids = list(session.execute(sa.text("SELECT DISTINCT id_number FROM incoming_grades")).scalars())
-    students = students_of(ids)
+    students = students_of(sorted(ids))
     session.execute(sa.text("""CREATE TEMP TABLE incoming_students (id_number text PRIMARY KEY, name text,
                                major_code text, cohort int) ON COMMIT DROP"""))
-    if students:
-        session.execute(sa.text("""INSERT INTO incoming_students SELECT * FROM unnest(
-            CAST(:ids AS text[]), CAST(:names AS text[]), CAST(:majors AS text[]), CAST(:cohorts AS int[]))"""),
-            {"ids": list(students), "names": [s["name"] for s in students.values()],
-             "majors": [s["major_code"] for s in students.values()],
-             "cohorts": [s["cohort"] for s in students.values()]})
+    copy_rows(session, "incoming_students",
+              [(id_number, s["name"], s["major_code"], s["cohort"]) for id_number, s in students.items()])
     session.execute(sa.text("ANALYZE incoming_students"))
     found = []
     for column, sql in SET_CHECKS:
@@ -145,10 +143,10 @@ def import_rows(session: Session, school_code: str, grade_rows: GradeRows, sourc
     session.execute(sa.text("SET LOCAL enable_nestloop = off"))
     session.execute(sa.text("SET LOCAL enable_mergejoin = off"))
     session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-    staged = stage_rows(session, grade_rows, errors)
+    staged, ids = stage_rows(session, grade_rows, errors)
     if not staged and not errors:
         raise unusable("没有成绩数据（表头下面没有数据行）", source)
-    check_staged(session, school_code, students_of, errors)
+    check_staged(session, school_code, ids, students_of, errors)
     errors.raise_if_any()
     changes = grade_changes.diff(session, school_code, staged, grade_rows.defaults)
     grade_changes.refuse_locked(session, locked_of, errors)
