@@ -161,7 +161,8 @@ HOW = """\
   (grading's `CHUNK_SIZE`), so a list of up to 1,000 is one chunk that only one process can take.
 - **import**: the grading service's `import_grades` RPC on one school's long grade sheet (1,000
   students × 46 rows, written by openpyxl), against python-calamine reading the same file plus COPY
-  of its rows into a temporary table; medians of 3 (the first import inserts, later ones replace).
+  of its rows into a temporary table; medians of 5, the two run in turn (the first import inserts,
+  later ones find every grade unchanged).
 - **numbering**: 100 `review_approved` events (200–1,800 students each, 10 stamping units)
   dispatched at once with nameko's standalone `event_dispatcher`; the clock stops when
   `numbering.certificates` holds every number. Two rounds (two years); the faster counts.
