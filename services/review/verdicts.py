@@ -39,6 +39,10 @@ def apply_chunk(session: Session, payload: dict) -> bool:
         raise NotFound("找不到该毕业审核")
     if current != generation:
         return False
+    # With statistics taken while the table was nearly empty (a season's first lists), the planner
+    # estimated a review's ungraded rows at one and compared every row with every verdict: 92 ms for
+    # 667 rows, 16 hashed; a 1,000-student chunk grows as the square.
+    session.execute(sa.text("SET LOCAL enable_nestloop = off"))
     graded = len(session.execute(APPLY, {"results": payload["results"], "review_id": review_id,
                                          "generation": generation}).all())
     if not graded:
