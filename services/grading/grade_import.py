@@ -2,10 +2,10 @@
 class and course (course and term given with the upload), or records through the API.
 
 Every way goes through the same checks, and a file with any error stores nothing. Rows stream:
-each row's cells are checked as it is read and the good ones go, by one COPY that reads them as they
-are checked, into a temporary table;
-the checks that need the registry and the plan (unknown student, name, course outside the plan,
-duplicates) then run as a few set-based queries, so memory stays flat however large the file.
+each row's cells are checked as it is read and the good ones go into a temporary table by one COPY
+that reads them as they are checked; the checks that need the registry and the plan (unknown
+student, name, course outside the plan, duplicates) then run as a few set-based queries, so memory
+stays flat however large the file.
 """
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -80,18 +80,19 @@ def stage_rows(session: Session, grade_rows: GradeRows, errors: RowErrors) -> tu
         CREATE TEMP TABLE incoming_grades (row int, id_number text, name text, course text, term smallint,
             score numeric, word text, m_score numeric, m_word text) ON COMMIT DROP"""))
     reader = RowReader(errors, grade_rows.columns, grade_rows.defaults)
-    staged, ids = [0], set()
+    staged, ids = 0, set()
 
     def good_rows() -> Iterator[tuple]:
+        nonlocal staged
         for batch in batches(grade_rows.rows, BATCH):
             good = [(number, id_number, name, course, term, s, w, *(makeup or (None, None)))
                     for number, (id_number, name, course, term, (s, w), makeup) in reader.read_batch(batch, COLUMNS)]
             ids.update(map(itemgetter(1), good))
-            staged[0] += len(good)
+            staged += len(good)
             yield from good
 
     copy_rows(session, "incoming_grades", good_rows())
-    return staged[0], ids
+    return staged, ids
 
 
 SET_CHECKS = [
