@@ -11,7 +11,9 @@ def pooled_connection_killed_while_idle(database_url: str, ping_after: float, mo
     with pooled.connect() as conn:
         pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
     with sa.create_engine(database_url, poolclass=sa.pool.NullPool).connect() as admin:
-        assert admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        # with a timeout, PostgreSQL returns once the backend has exited, its socket closed: without
+        # one, the pool could be asked before the backend had acted on the signal
+        assert admin.execute(sa.text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid}).scalar_one()
     return pooled
 
 
