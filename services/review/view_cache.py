@@ -27,15 +27,11 @@ class ReviewViews:
     def current(self, engine: sa.Engine, review_id: str) -> dict | None:
         """The remembered view if it is still current, else None; its version is read with one
         statement outside any transaction (no BEGIN and COMMIT: a page read is mostly this)."""
-        cached = self._views.get(review_id)
-        if cached is None:
+        if review_id not in self._views:
             return None
         with engines.outside_transaction(engine) as conn:
             version = conn.execute(VERSION, {"review_id": review_id}).scalar()
-        if version != cached["version"]:
-            return None
-        self._views.move_to_end(review_id)
-        return cached["view"]
+        return self._remembered(review_id, version)
 
     def get(self, session: Session, review_id: str) -> dict:
         version = None
@@ -43,10 +39,9 @@ class ReviewViews:
             version = session.execute(VERSION, {"review_id": review_id}).scalar()
         if version is None:
             raise NotFound("找不到该毕业审核")
-        cached = self._views.get(review_id)
-        if cached is not None and cached["version"] == version:
-            self._views.move_to_end(review_id)
-            return cached["view"]
+        remembered = self._remembered(review_id, version)
+        if remembered is not None:
+            return remembered
         review = load(session, review_id)
         view = view_of(session, review)
         self._views[review_id] = {"version": review["version"], "view": view}
@@ -54,3 +49,11 @@ class ReviewViews:
         while len(self._views) > self.capacity:
             self._views.popitem(last=False)
         return view
+
+    def _remembered(self, review_id: str, version: int | None) -> dict | None:
+        """The view remembered at this version (now the most recently used), else None."""
+        cached = self._views.get(review_id)
+        if cached is None or cached["version"] != version:
+            return None
+        self._views.move_to_end(review_id)
+        return cached["view"]
