@@ -97,8 +97,10 @@ def _gateway_while_verifying(stack, engine, args, tokens, lists, token: str, vie
     thread = threading.Thread(target=verifying, name="province-verifying")
     thread.start()
     try:
+        before = cpu_seconds(stack)
         measured = gateway_load.measure(stack, token, _review_of(engine, viewed.code), args.clients,
                                         args.load_seconds)
+        details["gateway.verifying_cpu_s"] = cpu_used(before, cpu_seconds(stack))
     finally:
         stop.set()
         thread.join()
