@@ -86,8 +86,12 @@ def reverify(session: Session, review_id: str, generation: int, rows: list[dict]
             "reverified": len(rows), "to_verify": intake.to_verify(rows)}
 
 
+CARRY_OVER = sa.text("""
+    UPDATE review.graduates SET generation = :generation, previous = NULL
+    WHERE review_id = :review_id AND row <> ALL(:rows)""")
+
 STORE_AGAIN = sa.text("""
-    UPDATE review.graduates AS g SET
+    UPDATE review.graduates AS g SET generation = :generation,
         previous = jsonb_build_object('verdict', g.verdict, 'reasons', coalesce(g.reasons, '[]'::jsonb)),
         student = v.student, intake_reasons = v.reasons, scores = NULL, graded = v.student IS NULL,
         verdict = CASE WHEN v.reasons <> '[]'::jsonb THEN 'unqualified' END,
@@ -97,8 +101,8 @@ STORE_AGAIN = sa.text("""
 
 
 def _store_again(session: Session, review_id: str, generation: int, rows: list[dict]) -> None:
-    """Every row moves to `generation`; the given rows take their new intake, their verdict and
-    reasons before go to `previous`, and they wait for grading as a new list's rows do."""
-    session.execute(graduates.update().where(graduates.c.review_id == review_id)
-                    .values(generation=generation, previous=sa.null()))
-    session.execute(STORE_AGAIN, {"review_id": review_id, "rows": rows})
+    """Every row moves to `generation`, each written once: the rows outside the scope as they are, the
+    given rows with their new intake, their verdict and reasons before in `previous`, waiting for
+    grading as a new list's rows do."""
+    session.execute(CARRY_OVER, {"review_id": review_id, "generation": generation, "rows": [r["row"] for r in rows]})
+    session.execute(STORE_AGAIN, {"review_id": review_id, "generation": generation, "rows": rows})
