@@ -142,6 +142,12 @@ HOW = """\
   (`count(*) FILTER (WHERE score >= 60), avg(score) … GROUP BY id_number`) over the same grade
   rows (the fastest of 5, warm). `verify.worker_peak_rss_mb`: the largest RSS any grading process
   reached in the whole bench (psutil, every 0.2 s).
+- **verification of stored lists**: after those runs, every school's list is verified once more by
+  重新核验 (`POST /api/v1/reviews/{id}/reverify`, scope all, 4 clients, 2 grading processes): the rows
+  the reviews hold are matched against the registry and verified again, no file read.
+  `verify.reverify_s_2w` is the time until all are verified, `verify.reverify_limit_ratio` that
+  time ÷ the bare aggregate, and `verify.reverify_cpu_s_2w` the CPU per process. Set beside
+  `verify.limit_ratio`, it says how much of the whole path is reading the uploaded lists.
 - **scaling, as two cores can show it**: throughput cannot grow with grading processes on this
   machine (PostgreSQL, review and roster keep both cores busy with one process: `verify.cores_busy_1w`);
   that needs more cores than it has. What it can show is whether processes get in each other's way:

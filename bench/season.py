@@ -154,6 +154,11 @@ def _verification(stack, engine, args, tokens, lists, singles, single_lists, res
         details[f"verify.chunks_per_worker_{workers}w"] = verify.chunks_per_worker(engine, list(lists))
     if statements_unavailable:
         details["db.statements_2w"] = statements_unavailable
+    _set_workers(stack, 2)
+    province.maintain(engine)
+    before = cpu_seconds(stack)
+    details["verify.reverify_s_2w"] = round(verify.reverify_lists(stack, engine, tokens, list(lists)), 2)
+    details["verify.reverify_cpu_s_2w"] = cpu_used(before, cpu_seconds(stack))
     for workers in (2, 1):
         _set_workers(stack, workers)
         plot[workers] = {}
@@ -180,6 +185,7 @@ def _verification(stack, engine, args, tokens, lists, singles, single_lists, res
     details["verify.grade_rows"] = rows
     details["verify.sql_aggregate_s"] = round(sql_s, 3)
     results["verify.limit_ratio"] = round(best[2] / sql_s, 1)
+    details["verify.reverify_limit_ratio"] = round(details["verify.reverify_s_2w"] / sql_s, 1)
 
 
 def _spread(chunks_per_worker: dict[str, int], workers: int) -> float | None:
