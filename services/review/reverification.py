@@ -36,11 +36,13 @@ def listed(session: Session, review_id: str, scope: str, actor: dict) -> dict:
             "rows": rows}
 
 
+def _in_scope(review: dict, scope: str, *columns: sa.Column) -> sa.Select:
+    query = sa.select(*columns).where(graduates.c.review_id == review["id"])
+    return query.where(graduates.c.verdict == "unqualified") if scope == "unqualified" else query
+
+
 def rows_in_scope(session: Session, review: dict, scope: str) -> list[dict]:
-    query = sa.select(*STORED).where(graduates.c.review_id == review["id"]).order_by(graduates.c.seq)
-    if scope == "unqualified":
-        query = query.where(graduates.c.verdict == "unqualified")
-    rows = [dict(r) for r in session.execute(query).mappings()]
+    rows = [dict(r) for r in session.execute(_in_scope(review, scope, *STORED).order_by(graduates.c.seq)).mappings()]
     if not rows:
         raise Conflict("名单中没有不合格的学生，无需重新核验；如需按现在的学籍和成绩核验每个学生，请选择“全部学生”")
     return rows
@@ -70,7 +72,8 @@ def reverify(session: Session, review_id: str, generation: int, rows: list[dict]
     review, _ = actions.judge(session, review_id, machine.REVERIFY, actor)
     if review["generation"] != generation:
         raise Conflict(LIST_CHANGED)
-    if {r["row"] for r in rows} != {r["row"] for r in rows_in_scope(session, review, require_scope(scope))}:
+    in_scope = session.execute(_in_scope(review, require_scope(scope), graduates.c.row)).scalars()
+    if {r["row"] for r in rows} != set(in_scope):
         raise Conflict(LIST_CHANGED)
     intake.mark_listed_elsewhere(session, review["id"], rows)
     new = review["generation"] + 1

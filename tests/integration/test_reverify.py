@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict
 from services.common.idnumber import mask
-from services.review import actions
+from services.review import actions, reverification
 from services.roster import graduates
 from services.roster.graduates import NOT_FOUND
 from tests.support.courses import PLAN, plan_rows
@@ -276,6 +276,25 @@ def test_refused_requests_change_nothing(client, province, stack, engine):
     r = reverify(client, manager, review_id)
     assert r.status_code == 409 and "不能重新核验" in r.get_json()["error"]["message"]
     assert unchanged(engine, review_id, generation + 1, len(submitted.get_json()["history"]))
+
+
+def test_a_list_changed_between_the_two_halves_is_refused(client, province, stack, engine):
+    """Roster matched the rows `listed` gave; if the list the review holds changed meanwhile (a rebuild,
+    another 重新核验, a verdict that moved a row in or out of the scope), the second half stores nothing."""
+    manager = login(client, "s2_manager")
+    review_id, _ = season_of(client, manager, "S2", range(6860, 6863), 2099, ungraded={6862})
+    view = view_of(client, manager, review_id)
+    generation, history = view["generation"], len(view["history"])
+    actor = {"username": "s2_manager", "name": "x", "phone": "x", "org_code": "S2", "org_name": "x",
+             "roles": ["school_graduation_manager"]}
+    with Session(engine) as session:
+        listed = reverification.listed(session, review_id, "all", actor)["rows"]
+    assert len(listed) == 3
+    for rows, at in ((listed[:2], generation), (listed + [{**listed[0], "row": 99}], generation),
+                     (listed, generation - 1)):
+        with Session(engine) as session, session.begin(), pytest.raises(Conflict, match="名单在此期间"):
+            reverification.reverify(session, review_id, at, rows, "all", actor)
+    assert unchanged(engine, review_id, generation, history)
 
 
 def test_killed_after_commit_the_event_is_sent_on_restart(client, province, stack, spawn, engine, amqp_uri):
