@@ -6,6 +6,7 @@ run verified at its new generation (polled every 50 ms)."""
 import statistics
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -59,20 +60,28 @@ def run_lists(stack: Stack, engine: sa.Engine, tokens: dict[str, str], lists: di
     for code in codes:
         pool.submit(send, code)
     try:
-        while True:
-            if failures:
-                raise failures[0]
-            now = generations(engine, codes)
-            if all(now.get(c, (0, 0, 1))[0] == expected[c] and now[c][1] >= now[c][2] for c in codes):
-                seconds = time.perf_counter() - start
-                break
-            if time.perf_counter() - start > timeout:
-                raise TimeoutError(f"verification not done after {timeout}s: {now}")
-            time.sleep(POLL_SECONDS)
+        now = wait_verified(engine, expected, start, timeout, failures)
+        seconds = time.perf_counter() - start
     finally:
         pool.shutdown(wait=True)
     students = sum(now[c][2] for c in codes)
     return {"seconds": seconds, "uploaded_s": max(uploaded.values()), "students": students}
+
+
+def wait_verified(engine: sa.Engine, expected: dict[str, int], start: float, timeout: float,
+                  failures: Sequence[BaseException] = ()) -> dict[str, tuple[int, int, int]]:
+    """Poll until each school's review is verified at its `expected` generation; then its
+    generations(). A failure the senders reported meanwhile is raised at once."""
+    codes = list(expected)
+    while True:
+        if failures:
+            raise failures[0]
+        now = generations(engine, codes)
+        if all(now.get(c, (0, 0, 1))[0] == expected[c] and now[c][1] >= now[c][2] for c in codes):
+            return now
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError(f"verification not done after {timeout}s: {now}")
+        time.sleep(POLL_SECONDS)
 
 
 def reverify_lists(stack: Stack, engine: sa.Engine, tokens: dict[str, str], codes: list[str], clients: int = 4,
@@ -96,13 +105,8 @@ def reverify_lists(stack: Stack, engine: sa.Engine, tokens: dict[str, str], code
     with ThreadPoolExecutor(max_workers=clients) as pool:
         for done in [pool.submit(send, code) for code in codes]:
             done.result()
-    while True:
-        now = generations(engine, codes)
-        if all(now[c][0] == before[c][0] + 1 and now[c][1] >= now[c][2] for c in codes):
-            return time.perf_counter() - start
-        if time.perf_counter() - start > timeout:
-            raise TimeoutError(f"重新核验 not done after {timeout}s: {now}")
-        time.sleep(POLL_SECONDS)
+    wait_verified(engine, {c: before[c][0] + 1 for c in codes}, start, timeout)
+    return time.perf_counter() - start
 
 
 def repeat(stack, engine, tokens, code: str, data: bytes, times: int) -> dict:
