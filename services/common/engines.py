@@ -13,6 +13,8 @@ out, so a restart costs no request its first query, not even on a connection use
 A server that vanishes without closing (a network cut) is still found by the idle ping.
 """
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from eventlet.patcher import original
@@ -32,10 +34,22 @@ def create_engine(url: str, pool_size: int, max_overflow: int) -> sa.Engine:
     return engine
 
 
-def outside_transaction(engine: sa.Engine) -> sa.Connection:
+@contextmanager
+def outside_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A connection whose statements run on their own, without BEGIN and COMMIT round trips around
-    them: for a single read made on a hot path (use it as a context manager)."""
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    them: for a single read made on a hot path.
+
+    The driver's connection is put in autocommit and back by hand: SQLAlchemy's
+    `isolation_level="AUTOCOMMIT"` option restores the isolation level when the connection returns
+    to the pool, and psycopg2 makes that a round trip of its own (holding the GIL, so in a green
+    service every other worker waits for it too)."""
+    with engine.connect() as conn:
+        driver_connection = conn.connection.dbapi_connection
+        driver_connection.autocommit = True
+        try:
+            yield conn
+        finally:
+            driver_connection.autocommit = False
 
 
 def _note_idle_since(dbapi_connection, connection_record) -> None:

@@ -1,5 +1,6 @@
 """A pooled connection that PostgreSQL closed while it sat in the pool is replaced, not handed out: found by
 the ping after a while idle, or at once, with no round trip, when the server closed its socket."""
+import psycopg2.extensions
 import sqlalchemy as sa
 
 from services.common import engines
@@ -44,4 +45,29 @@ def test_a_connection_the_server_closed_is_replaced_without_a_ping(database_url,
     with pooled.connect() as conn:
         assert conn.execute(sa.text("SELECT 1")).scalar_one() == 1
     assert pings == []
+    pooled.dispose()
+
+
+def transaction_status(conn: sa.Connection) -> int:
+    return conn.connection.dbapi_connection.get_transaction_status()
+
+
+def test_a_read_outside_a_transaction_runs_on_its_own_and_the_connection_returns_as_it_was(database_url,
+                                                                                          monkeypatch):
+    """No BEGIN around the read, and no isolation level set and reset around it (psycopg2 makes the reset a
+    round trip); the pooled connection it used is transactional again afterwards, also after a failed read."""
+    pooled = engines.create_engine(database_url, pool_size=1, max_overflow=0)
+    levels_set = []
+    monkeypatch.setattr(pooled.dialect, "set_isolation_level", lambda *args: levels_set.append(args[1:]))
+    for statement in ("SELECT 1", "SELECT no_such_column"):
+        try:
+            with engines.outside_transaction(pooled) as conn:
+                conn.execute(sa.text(statement))
+                assert transaction_status(conn) == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+        except sa.exc.ProgrammingError:
+            assert statement == "SELECT no_such_column"
+        with pooled.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            assert transaction_status(conn) == psycopg2.extensions.TRANSACTION_STATUS_INTRANS
+    assert levels_set == []
     pooled.dispose()
