@@ -11,6 +11,7 @@ messages. One difference remains: orjson reads an integer past 64 bits as a floa
 column here holds one (numbers are counts, scores and years; ID and certificate numbers are text).
 """
 import json
+import sys
 from typing import Any
 
 import orjson
@@ -44,8 +45,16 @@ def loads(body: bytes | str | memoryview | bytearray) -> Any:
 
 
 def install() -> None:
-    """Make kombu's `json` serializer (nameko's default) these functions, in this process."""
+    """Make kombu's `json` serializer (nameko's default) these functions, in this process; and spare
+    every publish kombu's search for librabbitmq.
+
+    nameko builds a kombu Connection for every message it publishes (an RPC call, its reply, an
+    event), and each one tries `import librabbitmq`, which this system does not install: a failed
+    import searches the whole path again every time (about 55 µs, a tenth of what the gateway spends
+    on a request's call). A None in `sys.modules` makes that import fail at once, as Python documents;
+    kombu then takes the pure-Python transport, as it did."""
     serialization.register("json", dumps, loads, content_type="application/json", content_encoding="utf-8")
+    sys.modules.setdefault("librabbitmq", None)
 
 
 def to_column(value: Any) -> str:

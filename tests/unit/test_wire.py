@@ -32,13 +32,28 @@ def test_json_orjson_refuses_is_read_by_kombus_loader():
     assert wire.dumps({"big": 2**70}) == b'{"big": 1180591620717411303424}'
 
 
+# nameko makes a kombu Connection for every message it publishes: that must not search the path for librabbitmq
+SEARCHES_FOR_LIBRABBITMQ = """
+import sys
+searched = []
+class Spy:
+    def find_spec(self, name, path=None, target=None):
+        searched.append(name)
+sys.meta_path.insert(0, Spy())
+from kombu import Connection
+assert Connection('amqp://guest:guest@127.0.0.1:5672/x').transport_cls == 'amqp'
+assert 'librabbitmq' not in searched, searched
+"""
+
+
 @pytest.mark.parametrize("module", ["services.common.entrypoints", "gateway.rpc"])
 def test_a_service_and_the_gateway_publish_with_it(module):
     """In a fresh process (this one may have installed it through another import): importing what
     every service, or the gateway, imports is enough."""
     check = (f"import {module}; from kombu import serialization; from services.common import wire; "
              "assert serialization.registry._encoders['json'][2] is wire.dumps; "
-             "assert serialization.registry._decoders['application/json'] is wire.loads")
+             "assert serialization.registry._decoders['application/json'] is wire.loads; "
+             + SEARCHES_FOR_LIBRABBITMQ)
     subprocess.run([sys.executable, "-c", check], check=True, cwd=ROOT, capture_output=True)
 
 
