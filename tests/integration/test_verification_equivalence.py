@@ -94,3 +94,15 @@ def test_a_student_listed_twice_gets_one_verdict_each_time(engine, data):
     with Session(engine) as session:
         first, second = sql_verify.verify_students(session, SCHOOL, twice)
     assert {k: v for k, v in first.items() if k != "row"} == {k: v for k, v in second.items() if k != "row"}
+
+
+@pytest.mark.parametrize("values, array_type", [
+    (["610101200001011234", "a,b", "{x}", '"q"', "back\\slash", "NULL", "", " spaced ", "中文", None], "text[]"),
+    ([2023, None, -1], "int[]"),
+    ([True, False], "boolean[]"),
+])
+def test_a_chunks_columns_reach_the_server_as_they_are(engine, values, array_type):
+    """The students' columns travel as arrays' text forms (sql_verify.array_text): any text means itself."""
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(f"SELECT CAST(:a AS {array_type})"),
+                            {"a": sql_verify.array_text(values)}).scalar_one() == values
