@@ -26,12 +26,20 @@ import logging
 
 import eventlet
 from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.events import SERVICE_POOL, EventHandlerConfigurationError
 from nameko.events import EventHandler as NamekoEventHandler
 from nameko.messaging import Consumer
+from nameko.rpc import Responder as NamekoResponder
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer as NamekoRpcConsumer
+from nameko.rpc import get_rpc_exchange
 from prometheus_client import Counter
 
 from services.common import handlers, queues, wire
@@ -122,16 +130,40 @@ class EventHandler(NamekoEventHandler):
         return True
 
 
+class ReplyPublisher(Publisher):
+    """Publishes an RPC's answer without waiting for the broker to confirm it. A confirm cannot change
+    what the caller sees: an answer the broker loses times the call out, confirmed or not, since the
+    caller waits on its reply queue, not on this publisher. Waiting for it cost a round trip to the
+    broker on every call (about a third of a publish's CPU here and in RabbitMQ)."""
+
+    use_confirms = False
+
+
+class Responder(NamekoResponder):
+    publisher_cls = ReplyPublisher
+
+
 class RpcConsumer(NamekoRpcConsumer):
-    """nameko's RPC consumer on a quorum `rpc-<service>` queue. A request is acknowledged once its
-    answer is sent, failing or not; only a process that dies on it returns it, so the delivery
-    limit ends a request that kills every process taking it (into the dead-letter queue)."""
+    """nameko's RPC consumer on a quorum `rpc-<service>` queue, answering through ReplyPublisher. A
+    request is acknowledged once its answer is sent, failing or not; only a process that dies on it
+    returns it, so the delivery limit ends a request that kills every process taking it (into the
+    dead-letter queue)."""
 
     def setup(self) -> None:
         if self.queue is None:
             self.queue = queues.rpc_queue(self.container.service_name, self.container.config)
             self.queue_consumer.register_provider(self)
             self._registered = True
+
+    def handle_result(self, message, result, exc_info):
+        """nameko's, with this module's Responder."""
+        config = self.container.config
+        responder = Responder(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+                              config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+                              ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
 
 
 class Rpc(NamekoRpc):

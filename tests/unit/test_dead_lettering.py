@@ -103,6 +103,21 @@ def test_success_is_acknowledged(handler):
     handler.queue_consumer.ack_message.assert_called_once_with(message)
 
 
+def test_an_rpc_answer_is_sent_without_waiting_for_a_confirm_and_the_request_then_acknowledged(monkeypatch):
+    """The request's answer goes to its caller's reply queue, unconfirmed (entrypoints.ReplyPublisher)."""
+    steps = []
+    monkeypatch.setattr(entrypoints.Publisher, "publish", lambda publisher, payload, **options: steps.append(
+        ("published", publisher.use_confirms, options["routing_key"], options["correlation_id"], payload)))
+    consumer = entrypoints.RpcConsumer()
+    consumer.container = SimpleNamespace(config={"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/"})
+    consumer.queue_consumer = SimpleNamespace(ack_message=lambda message: steps.append(("acknowledged", message)))
+    request = SimpleNamespace(properties={"content_type": "application/json", "reply_to": "reply-key",
+                                          "correlation_id": "call-1"})
+    assert consumer.handle_result(request, {"id": 7}, None) == ({"id": 7}, None)
+    assert steps == [("published", False, "reply-key", "call-1", {"result": {"id": 7}, "error": None}),
+                     ("acknowledged", request)]
+
+
 def test_backoff_doubles_up_to_its_ceiling(monkeypatch):
     monkeypatch.setattr(handlers, "RETRY_BACKOFF_SECONDS", 1.0)
     assert [entrypoints.transient_backoff(n) for n in (0, 1, 2, 5, 50)] == [1, 2, 4, 30, 30]
