@@ -16,6 +16,7 @@ from gateway.api import season as season_api
 from gateway.api import system as system_api
 from gateway.auth import csrf, load_user
 from gateway.db import init_engine, secret_key
+from gateway.json_text import JsonText
 from gateway.rpc import Rpc
 from gateway.web import views as web_views
 from services.common.settings import setting
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    app.json = JsonText(app)  # answers written by orjson, the same text as Flask's own
     app.json.ensure_ascii = False
 
     engine = init_engine(app.config["DATABASE_URL"])
