@@ -179,7 +179,9 @@ def _verification(stack, engine, args, tokens, lists, singles, single_lists, res
     results["verify.students_per_s"] = details["verify.students_per_s_2w"] = round(students / best[2])
     details["verify.students_per_s_1w"] = round(students / best[1])
     per_1000 = {w: min(details[f"verify.grading_cpu_s_per_1000_{w}w"]) for w in (1, 2, 4)}
-    results["verify.grading_cpu_spread"] = round(max(per_1000.values()) / min(per_1000.values()), 2)
+    # a tiny province (`--schools 3`) leaves a run's grading CPU below what cpu_used resolves: nothing to compare
+    results["verify.grading_cpu_spread"] = (round(max(per_1000.values()) / min(per_1000.values()), 2)
+                                            if min(per_1000.values()) > 0 else None)
     results["verify.chunk_spread_4w"] = _spread(details["verify.chunks_per_worker_4w"], 4)
     sql_s, rows = verify.sql_aggregate_seconds(engine, list(lists))
     details["verify.grade_rows"] = rows
