@@ -23,8 +23,10 @@ pause, in one of two ways:
   biye_events_dead_lettered_total by handler).
 """
 import logging
+from typing import Any
 
 import eventlet
+from kombu.message import Message
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
@@ -155,7 +157,7 @@ class RpcConsumer(NamekoRpcConsumer):
             self.queue_consumer.register_provider(self)
             self._registered = True
 
-    def handle_result(self, message, result, exc_info):
+    def handle_result(self, message: Message, result: Any, exc_info: tuple | None) -> tuple[Any, tuple | None]:
         """nameko's, with this module's Responder."""
         config = self.container.config
         responder = Responder(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),

@@ -51,8 +51,8 @@ def install() -> None:
     nameko builds a kombu Connection for every message it publishes (an RPC call, its reply, an
     event), and each one tries `import librabbitmq`, which this system does not install: a failed
     import searches the whole path again every time (about 55 µs a message on the bench's machine).
-    A None in `sys.modules` makes that import fail at once, as Python documents;
-    kombu then takes the pure-Python transport, as it did."""
+    A None in `sys.modules` makes that import fail at once, as Python documents; kombu then takes
+    the pure-Python transport, as it did."""
     serialization.register("json", dumps, loads, content_type="application/json", content_encoding="utf-8")
     sys.modules.setdefault("librabbitmq", None)
 
