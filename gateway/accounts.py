@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gateway import orgs as org_tree
 from gateway.roles import ORG_ADMIN, PROVINCE_ADMIN, ROLE_KINDS
 from gateway.tables import login_failures, orgs, tokens, users
+from gateway.token_cache import SignedIn
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound, ServiceError
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -31,7 +32,7 @@ class BadCredentials(ServiceError):
     code = "unauthorized"
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -147,7 +148,7 @@ def authenticate(conn: Connection, username: str, password: str, remote_addr: st
 def issue_token(conn: Connection, user_id: int, ttl_seconds: int) -> str:
     token = secrets.token_urlsafe(32)
     conn.execute(tokens.insert().values(
-        token_hash=_hash_token(token), user_id=user_id,
+        token_hash=hash_token(token), user_id=user_id,
         expires_at=sa.func.now() + dt.timedelta(seconds=ttl_seconds),
     ))
     return token
@@ -156,31 +157,33 @@ def issue_token(conn: Connection, user_id: int, ttl_seconds: int) -> str:
 # Built once: the lookup runs on every request, and building the statement cost more than running it.
 _ORG_COLUMNS = [c.label(f"org__{c.name}") for c in orgs.c]
 _USER_FOR_TOKEN = (
-    sa.select(users, *_ORG_COLUMNS).join(tokens, tokens.c.user_id == users.c.id)
+    sa.select(users, *_ORG_COLUMNS, tokens.c.expires_at.label("token__expires_at"))
+    .join(tokens, tokens.c.user_id == users.c.id)
     .outerjoin(orgs, orgs.c.code == users.c.org_code)
     .where(tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.expires_at > sa.func.now(), users.c.active)
 )
 
 
-def user_for_token(conn: Connection, token: str) -> tuple[dict, dict | None] | None:
-    """The token's active user and the user's organisation (None if it has none), in one query."""
-    row = conn.execute(_USER_FOR_TOKEN, {"token_hash": _hash_token(token)}).mappings().first()
+def signed_in(conn: Connection, token_hash: str) -> SignedIn | None:
+    """The token's active user, the user's organisation (None if it has none) and the token's end,
+    in one query."""
+    row = conn.execute(_USER_FOR_TOKEN, {"token_hash": token_hash}).mappings().first()
     if row is None:
         return None
     user = {c.name: row[c.name] for c in users.c}
     org = {c.name: row[f"org__{c.name}"] for c in orgs.c} if row["org__code"] is not None else None
-    return user, org
+    return SignedIn(user, org, row["token__expires_at"].timestamp())
 
 
 def revoke_token(conn: Connection, token: str) -> None:
-    conn.execute(tokens.delete().where(tokens.c.token_hash == _hash_token(token)))
+    conn.execute(tokens.delete().where(tokens.c.token_hash == hash_token(token)))
 
 
 def revoke_tokens(conn: Connection, user_id: int, keep: str | None = None) -> None:
     """Sign the user out everywhere (except the session of token `keep`)."""
     query = tokens.delete().where(tokens.c.user_id == user_id)
     if keep:
-        query = query.where(tokens.c.token_hash != _hash_token(keep))
+        query = query.where(tokens.c.token_hash != hash_token(keep))
     conn.execute(query)
 
 

@@ -18,6 +18,7 @@ from gateway.auth import csrf, load_user
 from gateway.db import init_engine, secret_key
 from gateway.json_text import JsonText
 from gateway.rpc import Rpc
+from gateway.token_cache import TokenCache
 from gateway.web import views as web_views
 from services.common.settings import setting
 from services.common.sheet_limits import MAX_UPLOAD_BYTES  # the 413 answer (gateway.errors) says it
@@ -48,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = init_engine(app.config["DATABASE_URL"])
     metrics.instrument_pool(engine)
     app.extensions["db"] = engine
+    app.extensions["token_cache"] = TokenCache(engine)  # signed-in callers, remembered until a change
     app.extensions["rpc"] = Rpc(app.config["AMQP_URI"], app.config["RPC_TIMEOUT"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(engine)

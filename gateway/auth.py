@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from gateway import accounts
 from gateway.db import read_once
+from gateway.token_cache import SignedIn
 from services.common.errors import Forbidden, ServiceError
 
 csrf = CSRFProtect()
@@ -34,14 +35,19 @@ def load_user() -> None:
             csrf.protect()
     if not token:
         return
-    with read_once() as conn:
-        found = accounts.user_for_token(conn, token)
+    token_hash = accounts.hash_token(token)
+
+    def load() -> SignedIn | None:
+        with read_once() as conn:
+            return accounts.signed_in(conn, token_hash)
+
+    found = current_app.extensions["token_cache"].lookup(token_hash, load)
     if found is None:
         if header:
             raise Unauthorized("登录已过期或令牌无效，请重新登录")
         session.pop("token", None)
         return
-    g.user, g.org = found
+    g.user, g.org = found.user, found.org
 
 
 def login_required(*roles: str) -> Callable:

@@ -31,6 +31,6 @@ def connect() -> Iterator[Connection]:
 @contextmanager
 def read_once() -> Iterator[Connection]:
     """A connection for one read statement, outside any transaction: no BEGIN and COMMIT around it
-    (two of the three round trips of a lookup every request makes)."""
+    (two of the three round trips of a token lookup, made on a request whose caller is not remembered)."""
     with engines.outside_transaction(current_app.extensions["db"]) as conn:
         yield conn

@@ -43,6 +43,11 @@ RPC_ERRORS = Counter(
     "RPCs from the gateway that failed, by service, method and error (the remote exception's type, or "
     "RpcTimeout and the like).",
     ["service", "method", "error"])
+SIGNED_IN_LOOKUPS = Counter(
+    "biye_gateway_signed_in_lookups_total",
+    "Requests whose token was looked up, by where the answer came from: memory (gateway/token_cache.py) or "
+    "database (first use, after a change to the accounts, or while the cache's listener is reconnecting).",
+    ["source"])
 POOL_SIZE = Gauge(
     "biye_db_pool_size", "Connections the SQLAlchemy pool keeps (pool_size; up to max_overflow more are opened "
     "under load). The gateway's is summed over its worker processes.",

@@ -6,8 +6,6 @@ workers, whose values /metrics must sum whichever worker answers the scrape.
 """
 import os
 import re
-import socket
-import subprocess
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -16,16 +14,16 @@ import psutil
 import pytest
 import requests
 import sqlalchemy as sa
-from prometheus_client.parser import text_string_to_metric_families
 
-from deploy.processes import gateway_argv
 from services.common.events import SUBSCRIPTIONS
 from services.common.messaging import Messaging
 from services.common.metrics import outbox_state
+from tests.support import gunicorn
 from tests.support.courses import plan_rows
 from tests.support.orgs import school_with_manager
 from tests.support.people import graduate_row, student_row
-from tests.support.processes import ROOT, log_since, terminate
+from tests.support.processes import log_since
+from tests.support.prometheus import Samples, get, parse
 from tests.support.season import graded
 from tests.support.uploads import upload
 from tests.support.wait import until
@@ -35,18 +33,6 @@ SCHOOL = "M1"
 STUDENTS = 260  # two chunks of 130 (the tests' CHUNK_SIZE is 250)
 CHUNKS = 2
 CHUNK_QUEUE = next(s.queue_name for s in SUBSCRIPTIONS if s.method == "verify_chunk")
-
-Samples = dict[tuple[str, tuple], float]
-
-
-def parse(text: str) -> Samples:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
-
-
-def get(samples: Samples, name: str, /, **labels) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
-
 
 def metrics_url(proc) -> str:
     """Where this run of a service process serves its metrics: the port it logged. (Its pid tells its line
@@ -207,33 +193,10 @@ def test_rabbitmq_reports_the_chunk_queue(stack, vhost):
 
 # --- the gateway under gunicorn: two workers, one sum -----------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_gateway(service_env, stack, tmp_path):
-    from tests.support.fixtures import LOG_DIR
-
-    port = free_port()
-    log_path = os.path.join(LOG_DIR, "metrics-gunicorn.log")
-    env = dict(os.environ, **service_env, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), PYTHONWARNINGS="ignore")
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(gateway_argv(port, workers=2), cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def answering():
-        assert proc.poll() is None, f"gunicorn exited: see {log_path}"
-        try:
-            return requests.get(f"{base}/api/v1/vocabulary", timeout=5).status_code == 200
-        except requests.RequestException:  # not listening yet, or its workers still starting
-            return False
-    until(answering, timeout=120, what="gunicorn answering")
-    yield base, proc, str(tmp_path)
-    terminate(proc, 20)
+    with gunicorn.gunicorn_gateway(service_env, str(tmp_path), "metrics-gunicorn.log") as (base, proc):
+        yield base, proc, str(tmp_path)
 
 
 def workers_of(proc) -> list[psutil.Process]:
