@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 import yaml
 from flask import Flask, jsonify
+from gunicorn.config import Config
 from nameko.cli.main import setup_yaml_parser
 from nameko.containers import ServiceContainer
 from nameko.events import event_handler
@@ -309,3 +310,16 @@ def test_gunicorn_writes_the_gateways_lines_and_its_own_as_json(tmp_path):
         ("gunicorn.error", "gateway", None), ("gateway.errors", "gateway", GIVEN)]
     assert logs.dict_config("gateway", fmt="plain")["handlers"]["console"]["formatter"] == "plain"
     assert logs.dict_config("gateway", fmt="yaml")["handlers"]["console"]["formatter"] == "json"
+
+
+def test_gunicorn_gathers_no_access_log_fields(tmp_path):
+    with mock.patch.dict(os.environ, {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}):
+        conf = importlib.import_module("gateway.gunicorn_conf")
+    cfg = Config()
+    cfg.set("logger_class", conf.logger_class)
+    cfg.set("logconfig_dict", conf.logconfig_dict)  # what made gunicorn gather them for a silent logger
+    assert cfg.logger_class is conf.GatewayLogger
+    with restored_logging():
+        logger = cfg.logger_class(cfg)
+        with mock.patch.object(logger, "atoms", side_effect=AssertionError("access-log fields gathered")):
+            logger.access(mock.Mock(), mock.Mock(), {}, 0.01)
