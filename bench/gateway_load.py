@@ -1,10 +1,13 @@
 """HTTP load from a second process: `BENCH_TOKEN=… python -m bench.gateway_load URL --clients 50 --seconds 10`.
 
-Each client is a thread with its own keep-alive session, sending GET requests back to back. Requests
-of the first `--warmup` seconds are not counted. Prints one JSON object: latency percentiles in ms,
+Each client is a thread with its own keep-alive connection (http.client), sending GET requests back to
+back. The load shares this machine's two cores with the system it measures, so it is kept light: about
+0.75 ms of CPU a request, where a `requests` session took about 2.1 ms. Requests of the first
+`--warmup` seconds are not counted. Prints one JSON object: latency percentiles in ms,
 requests/s and errors. `measure()` runs it against the bench's gateway.
 """
 import argparse
+import http.client
 import json
 import os
 import statistics
@@ -12,8 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-
-import requests
+from urllib.parse import urlsplit
 
 from bench.stack import ROOT, Stack
 
@@ -28,18 +30,28 @@ def load(url: str, token: str, clients: int, seconds: float, warmup: float) -> d
     errors: list[int] = []
     begin = time.perf_counter()
     counted_from, end = begin + warmup, begin + warmup + seconds
+    target = urlsplit(url)
+    path = f"{target.path}?{target.query}" if target.query else target.path
+    headers = {"Authorization": f"Bearer {token}"}
 
     def client():
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
+        connection = None
         while (now := time.perf_counter()) < end:
             try:
-                r = session.get(url, timeout=60)
-                ok = r.status_code == 200 and len(r.content) > 0
-            except requests.RequestException:
+                if connection is None:
+                    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                body = response.read()  # all of it, also of an error: the connection is used again
+                ok = response.status == 200 and len(body) > 0
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = None
                 ok = False
             if now >= counted_from:
                 (latencies if ok else errors).append(time.perf_counter() - now)
+        if connection is not None:
+            connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
