@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from bench.stack import ROOT, Stack
 
@@ -31,7 +31,7 @@ def load(url: str, token: str, clients: int, seconds: float, warmup: float) -> d
     begin = time.perf_counter()
     counted_from, end = begin + warmup, begin + warmup + seconds
     target = urlsplit(url)
-    path = f"{target.path}?{target.query}" if target.query else target.path
+    path = quote(f"{target.path}?{target.query}" if target.query else target.path, safe="/?&=%")  # 春季
     headers = {"Authorization": f"Bearer {token}"}
 
     def client():
@@ -53,11 +53,21 @@ def load(url: str, token: str, clients: int, seconds: float, warmup: float) -> d
         if connection is not None:
             connection.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    crashed: list[BaseException] = []
+
+    def guarded_client():
+        try:
+            client()
+        except BaseException as exc:  # a fault of the load itself: raised below, not counted as the server's
+            crashed.append(exc)
+
+    threads = [threading.Thread(target=guarded_client) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if crashed:
+        raise crashed[0]
     ms = [x * 1000 for x in latencies]
     return {"requests": len(ms), "errors": len(errors), "rps": round(len(ms) / seconds, 1),
             "p50_ms": round(percentile(ms, 50), 1) if ms else None,

@@ -154,8 +154,7 @@ class _Listener(threading.Thread):
                     log.warning("accounts listener: %s; callers are looked up in the database until it reconnects",
                                 str(err).strip() or type(err).__name__)
                 finally:
-                    self.cache.listening = False
-                    self.cache.forget()
+                    self._not_listening()
                 self._stopped.wait(RETRY_SECONDS)
         finally:
             self._wake.close()
@@ -173,7 +172,7 @@ class _Listener(threading.Thread):
             with conn.cursor() as cur:
                 cur.execute(f"LISTEN {CHANNEL}")
             self.cache.forget()  # whatever was read before the LISTEN may have missed an announcement
-            self.cache.listening = True
+            self.cache.listening = not self._stopped.is_set()
             while not self._stopped.is_set():
                 readable, _, _ = select.select([conn, self._wake], [], [], CHECK_SECONDS)
                 if self._wake in readable:
@@ -187,5 +186,11 @@ class _Listener(threading.Thread):
                     conn.notifies.clear()
                     self.cache.forget()
         finally:
-            self.cache.listening = False
+            self._not_listening()
             conn.close()
+
+    def _not_listening(self) -> None:
+        # once stopped, the cache is no longer this listener's to change: a new one may already run
+        if not self._stopped.is_set():
+            self.cache.listening = False
+            self.cache.forget()
