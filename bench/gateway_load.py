@@ -45,7 +45,8 @@ def load(url: str, token: str, clients: int, seconds: float, warmup: float) -> d
                 body = response.read()  # all of it, also of an error: the connection is used again
                 ok = response.status == 200 and len(body) > 0
             except (OSError, http.client.HTTPException):
-                connection.close()
+                if connection is not None:
+                    connection.close()
                 connection = None
                 ok = False
             if now >= counted_from:
