@@ -175,7 +175,7 @@ HOW = """\
   Duplicates: a unit's sequence or a student numbered twice (both rounds). Gaps: sequences reserved
   in `numbering.sequences` but held by no certificate.
 - **gateway**: `GET /api/v1/reviews/{id}` of a verified 1,000-student review by 50 concurrent
-  keep-alive clients (threads + requests in a second process on loopback), twice 10 s after 3 s of
+  keep-alive clients (threads + http.client in a second process on loopback), twice 10 s after 3 s of
   warm-up each (the round with the lower p95 counts), against gunicorn as
   `deploy.processes.gateway_argv` starts it (2 workers × 8 threads).
   `gateway.review_p95_verifying_ms`: the same load while the whole province's lists are verified
