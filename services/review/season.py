@@ -29,20 +29,16 @@ STATE_NAMES = dict(DASHBOARD_STATES)
 AFTER_APPROVAL = {states.APPROVED: "approved", states.NUMBERED: "numbered", states.PRINTED: "printed",
                   states.STAMPED: "stamped", states.ISSUED: "graduated"}
 
-# One row per review: the list's counts (an index-only scan of graduates_by_review_verdict), when
+# One row per review: the list's counts (kept on the review by the triggers of migration 0012), when
 # the review entered its status (the last history row that changed the status to it), and, for a
 # draft after a return, the last return with its reason.
 SEASON_SQL = sa.text("""
     SELECT r.id, r.school_code, r.school_name, r.kind, r.status, r.round, r.chain, r.chain_pos,
            r.stamping_org_code, r.total, r.verified, r.stamped_at, r.created_at,
-           coalesce(g.qualified, 0) AS qualified, coalesce(g.unqualified, 0) AS unqualified,
+           r.qualified, r.unqualified,
            s.at AS since, ret.by_name AS returned_by, ret.org AS returned_org, ret.at AS returned_at,
            ret.reason AS returned_reason
     FROM review.reviews r
-    LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE verdict = 'qualified') AS qualified,
-               count(*) FILTER (WHERE verdict = 'unqualified') AS unqualified
-        FROM review.graduates WHERE review_id = r.id) g ON true
     LEFT JOIN LATERAL (
         SELECT at FROM review.history
         WHERE review_id = r.id AND to_status = r.status AND from_status IS DISTINCT FROM to_status
@@ -83,9 +79,6 @@ def season_reviews(session: Session, school_codes: list[str], year: int, season:
     when it entered its status, the last return (if returned) and the graduation deadline (if stamped)."""
     if not school_codes:
         return []
-    # A few hundred rows: compiling the plan (JIT, chosen on the cost of ~200,000 counted graduates)
-    # would cost more than it saves.
-    session.execute(sa.text("SET LOCAL jit = off"))
     rows = session.execute(SEASON_SQL, {"year": year, "season": season, "codes": list(school_codes)}).mappings()
     days = None
     result = []

@@ -26,6 +26,9 @@ reviews = sa.Table(
     sa.Column("round", sa.Integer, nullable=False, server_default="1"),  # +1 on every return
     sa.Column("total", sa.Integer, nullable=False),
     sa.Column("verified", sa.Integer, nullable=False),  # rows with a final verdict
+    # rows by verdict, kept by the statement triggers on graduates (migration 0012)
+    sa.Column("qualified", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unqualified", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     # bumped by triggers on any change to the review or its graduates, approvals and history
@@ -55,7 +58,7 @@ graduates = sa.Table(
     sa.Index("graduates_by_id_number", "id_number"),  # is a listed student in another open review?
     # finding a graduate by the start of the name (LIKE '张三%'), whatever the database's collation
     sa.Index("graduates_by_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
-    # a season's counts per review from the index alone (an index-only scan, no heap visits)
+    # a review's qualified or unqualified rows (its page, approvals, numbering)
     sa.Index("graduates_by_review_verdict", "review_id", "verdict"),
 )
 

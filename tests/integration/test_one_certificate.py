@@ -17,6 +17,7 @@ from tests.support.season import (
     verified_review,
     verified_view,
 )
+from tests.support.verdict_counts import mismatched_counts
 from tests.support.wait import until
 
 CHAINS = {"S2": ["weinan_reviewer", "province_reviewer"], "S3": ["province_reviewer"],
@@ -152,6 +153,7 @@ def test_approvals_at_the_same_moment_number_a_person_once(client, province, sta
     assert "1人已有有效毕业证书，未再发放编号" in numbered[0]["reason"] and person["姓名"] in numbered[0]["reason"]
     certs = client.get(f"/api/v1/reviews/{refused[0]}/certificates", headers=province_reviewer).get_json()
     assert len(certs) == 1 and certs[0]["name"] != person["姓名"]
+    assert mismatched_counts(engine) == [], "the refused graduate counts as unqualified on the review too"
 
 
 def test_a_voided_number_lets_the_person_be_listed_and_numbered_again(client, province, stack, engine):

@@ -20,6 +20,7 @@ from tests.support.gateway import login
 from tests.support.people import graduate_row, student_row
 from tests.support.season import MAJORS, approve_all_majors, verified_view
 from tests.support.uploads import upload
+from tests.support.verdict_counts import mismatched_counts
 from tests.support.wait import until
 from tests.support.workbooks import xlsx
 
@@ -176,6 +177,7 @@ def test_scope_all_verifies_everyone_again(client, province, stack, engine):
     assert {n: (r["row"], r["seq"]) for n, r in list_after.items()} == \
            {n: (r["row"], r["seq"]) for n, r in list_before.items()}
     assert len(list_events(engine, review_id)[-1]["payload"]["rows"]) == 4
+    assert mismatched_counts(engine) == []
 
 
 def test_a_student_the_registry_no_longer_holds_becomes_unqualified(client, province, stack, engine):
