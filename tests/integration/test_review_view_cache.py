@@ -9,20 +9,13 @@ from sqlalchemy.orm import Session
 
 from services.common.errors import NotFound
 from services.review.view_cache import ReviewViews
-
-CHAIN = '[{"code": "P", "name": "省教育厅", "kind": "province"}]'
+from tests.support.reviews import insert_draft
 
 
 def make_review(engine) -> str:
     """A draft review of two graduates, one qualified, written straight into the review schema."""
-    rid = str(uuid.uuid4())
     with engine.begin() as conn:
-        conn.execute(sa.text("""
-            INSERT INTO review.reviews (id, school_code, school_name, year, season, kind, status, generation,
-                                        chain, total, verified)
-            VALUES (:id, 'VC' || left(CAST(:id AS text), 8), '缓存学校', 2090, '春季', '正常验印', 'draft', 1,
-                    CAST(:chain AS jsonb), 2, 2)"""),
-            {"id": rid, "chain": CHAIN})
+        rid = insert_draft(conn, "VC", "缓存学校", 2090, total=2, verified=2)
         for row, verdict in ((2, "qualified"), (3, "unqualified")):
             conn.execute(sa.text("""
                 INSERT INTO review.graduates (review_id, row, generation, seq, name, id_number, student,

@@ -1,13 +1,12 @@
 """A review's counts of qualified and unqualified graduates, kept by the statement triggers on
 review.graduates (review migration 0012): every kind of statement, straight into the schema."""
-import uuid
 
 import pytest
 import sqlalchemy as sa
 
+from tests.support.reviews import insert_draft
 from tests.support.verdict_counts import mismatched_counts
 
-CHAIN = '[{"code": "P", "name": "省教育厅", "kind": "province"}]'
 GRADUATE = """
     INSERT INTO review.graduates (review_id, row, generation, seq, name, id_number, intake_reasons, verdict, graded)
     SELECT :id, row, 1, row, '学生' || row, '6105022008010' || lpad(row::text, 4, '0') || 'X', '[]', verdict,
@@ -17,13 +16,8 @@ GRADUATE = """
 
 def make_review(engine, verdicts: list[str | None]) -> str:
     """A review whose rows 2, 3, … hold these verdicts (None: not yet verified), in one statement."""
-    rid = str(uuid.uuid4())
     with engine.begin() as conn:
-        conn.execute(sa.text("""
-            INSERT INTO review.reviews (id, school_code, school_name, year, season, kind, status, generation,
-                                        chain, total, verified)
-            VALUES (:id, 'VN' || left(CAST(:id AS text), 8), '计数学校', 2091, '春季', '正常验印', 'draft', 1,
-                    CAST(:chain AS jsonb), :total, 0)"""), {"id": rid, "chain": CHAIN, "total": len(verdicts)})
+        rid = insert_draft(conn, "VN", "计数学校", 2091, total=len(verdicts), verified=0)
         conn.execute(sa.text(GRADUATE), {"id": rid, "rows": list(range(2, 2 + len(verdicts))), "verdicts": verdicts})
     return rid
 

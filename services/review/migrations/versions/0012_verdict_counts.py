@@ -4,8 +4,8 @@ vacuumed table (an index-only scan), and six times that while their pages awaite
 through a season of verdicts (300 schools: 30 ms, then 181 ms; 7 ms now).
 
 The statement triggers of 0005 on review.graduates, which bump the review's version, now also add
-what the statement changed to the counts: in the same UPDATE of the same review rows, so a chunk's
-verdicts still update its review once.
+what the statement changed to the counts, in the same UPDATE of the same review rows: no statement
+updates a review row more often than before.
 
 Revision ID: 0012
 """
