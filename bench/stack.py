@@ -4,7 +4,6 @@ bench's own. `close()` stops every process it started and deletes the virtual ho
 import os
 import resource
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -15,19 +14,13 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from deploy import databases
-from deploy.processes import SERVICE_CLASSES, gateway_argv, service_argv
+from deploy.processes import SERVICE_CLASSES, free_port, gateway_argv, service_argv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
 RABBIT_API = os.environ.get("RABBIT_API", "http://127.0.0.1:15672/api")
 RABBIT_AUTH = ("guest", "guest")
 READY_TIMEOUT = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stack:

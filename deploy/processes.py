@@ -6,6 +6,7 @@ the gateway serves them at /metrics on its own port, summed over its gunicorn wo
 (gateway/gunicorn_conf.py).
 """
 import os
+import socket
 import sys
 from dataclasses import dataclass, field
 
@@ -33,6 +34,13 @@ def venv_bin(tool: str) -> str:
 def service_argv(service: str) -> list[str]:
     return [venv_bin("nameko"), "run", "--config", f"services/{service}/config.yml",
             f"services.{service}.service:{SERVICE_CLASSES[service]}"]
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on now: for a gateway started beside others (bench, tests)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def gateway_argv(port: int, workers: int = 2) -> list[str]:

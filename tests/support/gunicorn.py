@@ -1,21 +1,14 @@
 """The gateway as it is deployed: gunicorn, two worker processes with threads, on a free port."""
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import requests
 
-from deploy.processes import gateway_argv
+from deploy.processes import free_port, gateway_argv
 from tests.support.processes import ROOT, terminate
 from tests.support.wait import until
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
