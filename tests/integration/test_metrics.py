@@ -181,13 +181,18 @@ def test_rabbitmq_reports_the_chunk_queue(stack, vhost):
     """Queue depth and consumers come from RabbitMQ's own plugin (deploy/setup.sh enables it)."""
     url = (f"http://127.0.0.1:15692/metrics/detailed?vhost={vhost[0]}"
            "&family=queue_coarse_metrics&family=queue_consumer_count")
-    try:
-        text = requests.get(url, timeout=10).text
-    except requests.ConnectionError:
-        pytest.fail("RabbitMQ's Prometheus plugin is off: run deploy/setup.sh test")
-    samples = parse(text)
     labels = {"vhost": vhost[0], "queue": CHUNK_QUEUE}
-    assert get(samples, "rabbitmq_detailed_queue_consumers", **labels) >= 1
+
+    def consumed() -> Samples | None:
+        try:
+            samples = parse(requests.get(url, timeout=10).text)
+        except requests.ConnectionError:
+            pytest.fail("RabbitMQ's Prometheus plugin is off: run deploy/setup.sh test")
+        return samples if get(samples, "rabbitmq_detailed_queue_consumers", **labels) >= 1 else None
+
+    # the plugin reports a queue's consumers as of its last statistics collection (every 5 s by default):
+    # right after the stack starts, the grading worker's consumer may not be counted yet
+    samples = until(consumed, timeout=30, interval=1, what="RabbitMQ reporting the chunk queue's consumer")
     assert ("rabbitmq_detailed_queue_messages_ready", tuple(sorted(labels.items()))) in samples
 
 
